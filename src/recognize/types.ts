@@ -1,0 +1,15 @@
+// What recognition answers, for the CLI (`--json`), the HTTP API and the web page alike.
+import type { Box } from '../vision/types.ts';
+
+export interface DigitReading {
+  digit: number; // 0-9, the most probable class
+  confidence: number; // calibrated probability of `digit`, 0-1
+  box: Box; // where the digit is in the input image, in its pixels
+  probabilities: number[]; // 10 calibrated probabilities, summing to 1
+}
+
+export interface Reading {
+  digits: string; // the digits left to right, e.g. "2026"; "" when no digit was found
+  confidence: number; // probability that the whole string is right: the product of the items' confidences (1 when empty)
+  items: DigitReading[];
+}
