@@ -13,3 +13,12 @@ export interface Reading {
   confidence: number; // probability that the whole string is right: the product of the items' confidences (1 when empty)
   items: DigitReading[];
 }
+
+/**
+ * Anything that turns MNIST-style 28x28 images into digit probabilities: the model part provides one,
+ * tests can provide a fake. `images` is (count, 28, 28), 0 = background to 1 = full ink (white on black);
+ * the answer is (count, 10) calibrated probabilities.
+ */
+export interface DigitClassifier {
+  classify(images: Float32Array, count: number): Promise<Float32Array>;
+}
