@@ -1,0 +1,5 @@
+// Node-only image decoding for the CLI and the server: bytes of a PNG/JPEG/WebP/GIF/BMP -> RgbaImage.
+export { decodeImage, sniffImageFormat, MAX_INPUT_PIXELS } from './decode.ts';
+export type { DecodeOptions, ImageFormat } from './decode.ts';
+export { ImageDecodeError } from './errors.ts';
+export type { ImageDecodeErrorCode } from './errors.ts';
