@@ -11,3 +11,6 @@ export {
   drawStrokes,
   strokesToPixels,
 } from './strokes.ts';
+export type { MnistOptions, MnistDigit } from './preprocess.ts';
+export { toMnistImage, preprocessDigit, inkBounds, centerOfMass, MNIST_SIZE, MNIST_BOX } from './preprocess.ts';
+export { resampleInk } from './resample.ts';

@@ -1,0 +1,62 @@
+// Exact Euclidean distance transform (Felzenszwalb & Huttenlocher, "Distance Transforms of Sampled Functions"):
+// two passes of a 1-D lower envelope of parabolas, O(pixels).
+
+/**
+ * Squared distance from every pixel to the nearest pixel where `isSource` is 1, in pixels²;
+ * Infinity when there is no source pixel. `isSource` is (height, width).
+ */
+export function squaredDistanceTo(isSource: Uint8Array, width: number, height: number): Float32Array {
+  const out = new Float32Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = isSource[i] ? 0 : Infinity;
+  const n = Math.max(width, height);
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) f[y] = out[y * width + x];
+    envelope(f, height, d, v, z);
+    for (let y = 0; y < height; y++) out[y * width + x] = d[y];
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) f[x] = out[y * width + x];
+    envelope(f, width, d, v, z);
+    for (let x = 0; x < width; x++) out[y * width + x] = d[x];
+  }
+  return out;
+}
+
+// d[q] = min over p of (q - p)² + f[p], for q < n
+function envelope(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    if (f[q] === Infinity) continue;
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = -Infinity;
+      z[1] = Infinity;
+      continue;
+    }
+    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    while (s <= z[k]) {
+      k--;
+      if (k < 0) break;
+      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    }
+    k++;
+    v[k] = q;
+    z[k] = k === 0 ? -Infinity : s;
+    z[k + 1] = Infinity;
+  }
+  if (k < 0) {
+    for (let q = 0; q < n; q++) d[q] = Infinity;
+    return;
+  }
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[j + 1] < q) j++;
+    const dq = q - v[j];
+    d[q] = dq * dq + f[v[j]];
+  }
+}

@@ -1,0 +1,92 @@
+// Resampling an InkMap onto a new pixel grid: area averaging to shrink (every source pixel counted by how much
+// of it each output pixel covers, so thin strokes turn grey instead of vanishing) and bilinear to enlarge.
+import type { InkMap } from './types.ts';
+
+/**
+ * Output pixel (u, v), covering [u, u+1) x [v, v+1), takes the source region
+ * [x0 + u/scale, x0 + (u+1)/scale) x [y0 + v/scale, y0 + (v+1)/scale): `scale` is output pixels per source pixel.
+ * Outside the source counts as background (0). Area averaging when scale <= 1, bilinear when scale > 1.
+ */
+export function resampleInk(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
+  return scale <= 1 ? resampleArea(src, x0, y0, scale, width, height) : resampleBilinear(src, x0, y0, scale, width, height);
+}
+
+/** For each output cell: the first source index it touches and the weights of the source cells it covers. */
+interface AxisWeights {
+  first: Int32Array; // (outCount)
+  count: Int32Array; // (outCount)
+  weights: Float32Array; // (outCount, maxTaps)
+  maxTaps: number;
+}
+
+// Weights of the area average along one axis; they sum to 1 for output cells fully inside the source.
+function areaWeights(start: number, scale: number, outCount: number, srcCount: number): AxisWeights {
+  const span = 1 / scale; // source pixels per output pixel
+  const maxTaps = Math.ceil(span) + 1;
+  const first = new Int32Array(outCount);
+  const count = new Int32Array(outCount);
+  const weights = new Float32Array(outCount * maxTaps);
+  for (let u = 0; u < outCount; u++) {
+    const a = start + u * span;
+    const b = a + span;
+    const lo = Math.max(0, Math.floor(a));
+    const hi = Math.min(srcCount, Math.ceil(b)); // exclusive
+    first[u] = lo;
+    let n = 0;
+    for (let i = lo; i < hi && n < maxTaps; i++, n++) {
+      const overlap = Math.min(b, i + 1) - Math.max(a, i);
+      weights[u * maxTaps + n] = overlap > 0 ? overlap * scale : 0;
+    }
+    count[u] = n;
+  }
+  return { first, count, weights, maxTaps };
+}
+
+function resampleArea(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
+  const xs = areaWeights(x0, scale, width, src.width);
+  const ys = areaWeights(y0, scale, height, src.height);
+  // rows first: tmp is (src.height, width), then columns: out is (height, width)
+  const tmp = new Float32Array(src.height * width);
+  const s = src.data;
+  for (let y = 0; y < src.height; y++) {
+    const row = y * src.width;
+    for (let u = 0; u < width; u++) {
+      let sum = 0;
+      const base = u * xs.maxTaps;
+      const f = xs.first[u];
+      for (let k = 0; k < xs.count[u]; k++) sum += s[row + f + k] * xs.weights[base + k];
+      tmp[y * width + u] = sum;
+    }
+  }
+  const out = new Float32Array(width * height);
+  for (let v = 0; v < height; v++) {
+    const base = v * ys.maxTaps;
+    const f = ys.first[v];
+    for (let k = 0; k < ys.count[v]; k++) {
+      const w = ys.weights[base + k];
+      const row = (f + k) * width;
+      for (let u = 0; u < width; u++) out[v * width + u] += tmp[row + u] * w;
+    }
+  }
+  for (let i = 0; i < out.length; i++) if (out[i] > 1) out[i] = 1;
+  return { width, height, data: out };
+}
+
+function resampleBilinear(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
+  const out = new Float32Array(width * height);
+  const { width: sw, height: sh, data: s } = src;
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= sw || y >= sh ? 0 : s[y * sw + x]);
+  for (let v = 0; v < height; v++) {
+    const sy = y0 + (v + 0.5) / scale - 0.5; // source coordinate in pixel-centre units
+    const iy = Math.floor(sy);
+    const fy = sy - iy;
+    for (let u = 0; u < width; u++) {
+      const sx = x0 + (u + 0.5) / scale - 0.5;
+      const ix = Math.floor(sx);
+      const fx = sx - ix;
+      out[v * width + u] =
+        (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) + (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
+    }
+  }
+  return { width, height, data: out };
+}
