@@ -1,0 +1,5 @@
+// The server part: createServer builds the Fastify app (the page and /api/*), ready to listen or inject into.
+export { createServer, defaultLimits } from './server.ts';
+export type { ServerOptions } from './server.ts';
+export { BatchingClassifier } from './batching.ts';
+export { defaultModelDir, defaultWebDir, webBuildModule } from './paths.ts';

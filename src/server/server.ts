@@ -1,0 +1,60 @@
+// The HTTP server: the drawing app at /, the recognition API under /api. Built as a Fastify instance
+// (not yet listening) so tests drive it with app.inject and `digits serve` calls listen().
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { DigitClassifier } from '../recognize/types.ts';
+import { MAX_INPUT_PIXELS } from '../image/index.ts';
+import { BatchingClassifier } from './batching.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { addResponseHeaders } from './headers.ts';
+import { InFlightLimit } from './in-flight.ts';
+import { healthRoutes } from './routes/health.ts';
+import { collectOpenApiRoutes } from './routes/openapi.ts';
+import { predictRoutes } from './routes/predict.ts';
+import { webRoutes } from './routes/web.ts';
+
+export interface ServerOptions {
+  classifier: DigitClassifier; // what reads 28x28 digits: loadClassifier(dir) from the model part, or a fake in tests
+  model?: Record<string, unknown>; // what /api/health says about it, e.g. { dir: 'models/default', ... }
+  webDir?: string | null; // the built page (index.html and assets); null or absent: a page saying it is not built
+  maxBodyBytes?: number; // default 5 MB
+  maxInputPixels?: number; // default 25 megapixels
+  maxInFlight?: number; // predictions processed at once before answering 503; default 64
+  timeoutMs?: number; // per request: receiving it, and predicting; default 10 s
+  batch?: boolean; // classify concurrent requests' digits in one model call; default true
+  logger?: boolean; // Fastify's request log (pino JSON lines); default false
+}
+
+export const defaultLimits = {
+  maxBodyBytes: 5 * 1024 * 1024,
+  maxInputPixels: MAX_INPUT_PIXELS,
+  maxInFlight: 64,
+  timeoutMs: 10_000,
+};
+
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const maxBodyBytes = options.maxBodyBytes ?? defaultLimits.maxBodyBytes;
+  const maxInputPixels = options.maxInputPixels ?? defaultLimits.maxInputPixels;
+  const timeoutMs = options.timeoutMs ?? defaultLimits.timeoutMs;
+  const limit = new InFlightLimit(options.maxInFlight ?? defaultLimits.maxInFlight);
+  const classifier = options.batch === false ? options.classifier : new BatchingClassifier(options.classifier);
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: maxBodyBytes,
+    requestTimeout: timeoutMs, // the whole request must arrive within this (slow clients cannot hold sockets)
+    connectionTimeout: timeoutMs * 3,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  addResponseHeaders(app);
+  const openApiRoutes = collectOpenApiRoutes(app, { title: 'digit-recognizer', version: '0.1.0' });
+
+  await app.register(predictRoutes, { classifier, limit, maxBodyBytes, maxInputPixels, timeoutMs });
+  await app.register(healthRoutes, { model: options.model ?? { dir: null }, limit });
+  await app.register(openApiRoutes);
+  await app.register(webRoutes, { webDir: options.webDir ?? null });
+  return app;
+}
