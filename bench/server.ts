@@ -1,0 +1,194 @@
+// Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16]`
+// posts one single-digit PNG again and again with autocannon and prints requests/s, p50/p99 latency,
+// and the server's RSS and TensorFlow.js tensor count before and after.
+// `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
+// The server runs in a child process (its own event loop, as in production; it reports its memory and
+// tensor count over IPC), and autocannon fires from this one.
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { memory } from '@tensorflow/tfjs-core';
+import { createServer, defaultModelDir } from '../src/server/index.ts';
+import type { DigitClassifier } from '../src/recognize/types.ts';
+import { digitStrokes, drawStrokes } from '../src/vision/index.ts';
+import type { InkMap } from '../src/vision/index.ts';
+import sharp from 'sharp';
+
+interface Figures {
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '16' },
+      requests: { type: 'string' },
+      model: { type: 'string', default: defaultModelDir() },
+      'fake-model': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'server-process': { type: 'boolean', default: false },
+    },
+  });
+  if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model);
+  const seconds = boundedInt('--seconds', values.seconds, 1, 600);
+  const connections = boundedInt('--connections', values.connections, 1, 1000);
+  const requests = values.requests === undefined ? undefined : boundedInt('--requests', values.requests, 1, 10_000_000);
+  const log = (line: string) => values.json || console.log(line);
+
+  const server = await startServerProcess(values['fake-model'] ? ['--fake-model'] : ['--model', values.model]);
+  const url = `http://127.0.0.1:${server.port}/api/predict`;
+  const sample = server.sample;
+  const png = await singleDigitPng();
+  const shoot = (amount?: number) =>
+    fire({ url, body: png, connections, ...(amount ? { amount } : { duration: seconds }) });
+
+  log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
+  log(`body: a ${png.length}-byte single-digit PNG; ${connections} connections`);
+  await shoot(Math.min(2000, requests ?? 2000)); // warm-up: JIT, model, sharp's thread pool
+  const before = await sample();
+  log(`before: rss ${mb(before.rssBytes)} MB, heap ${mb(before.heapBytes)} MB, tensors ${before.tensors}`);
+
+  const rounds: { figures: Figures; after: MemorySample }[] = [];
+  if (requests === undefined) {
+    rounds.push({ figures: await shoot(), after: await sample() });
+  } else {
+    const perRound = Math.ceil(requests / 5);
+    for (let sent = 0; sent < requests; sent += perRound) {
+      const figures = await shoot(Math.min(perRound, requests - sent));
+      rounds.push({ figures, after: await sample() });
+      log(`after ${sent + figures.requests} requests: ${formatFigures(figures)}; rss ${mb(rounds.at(-1)!.after.rssBytes)} MB, heap ${mb(rounds.at(-1)!.after.heapBytes)} MB, tensors ${rounds.at(-1)!.after.tensors}`);
+    }
+  }
+  server.child.kill();
+
+  const last = rounds.at(-1)!;
+  if (values.json) {
+    console.log(JSON.stringify({ url, connections, bodyBytes: png.length, fakeModel: values['fake-model'], before, rounds }));
+    return;
+  }
+  if (requests === undefined) log(`${seconds} s: ${formatFigures(last.figures)}`);
+  log(`after:  rss ${mb(last.after.rssBytes)} MB, heap ${mb(last.after.heapBytes)} MB, tensors ${last.after.tensors}`);
+}
+
+/** Fires requests with autocannon and condenses its result. */
+async function fire(options: { url: string; body: Buffer; connections: number; duration?: number; amount?: number }): Promise<Figures> {
+  const result = await autocannon({
+    url: options.url,
+    method: 'POST',
+    headers: { 'content-type': 'image/png' },
+    body: options.body,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration }),
+    timeout: 10,
+  });
+  return {
+    requests: result.requests.total,
+    requestsPerSecond: Math.round(result.requests.total / (result.duration || 1)),
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+interface MemorySample {
+  rssBytes: number;
+  heapBytes: number;
+  tensors: number;
+}
+
+/** Forks this benchmark as the server process and waits until it listens. */
+async function startServerProcess(modelArgs: string[]) {
+  const dispatcher = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const child: ChildProcess = fork(dispatcher, ['server', '--server-process', ...modelArgs], {
+    // the parent's loader flags (tsx), plus gc so memory samples count live objects only
+    execArgv: [...process.execArgv, ...(process.execArgv.some((a) => a.includes('tsx')) ? [] : ['--import', 'tsx']), '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending: ((s: MemorySample) => void)[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server process exited (code ${code}) before listening`)));
+    child.on('message', (message: { port?: number; sample?: MemorySample }) => {
+      if (message.port) resolve(message.port);
+      if (message.sample) pending.shift()?.(message.sample);
+    });
+  });
+  child.removeAllListeners('exit');
+  const sample = () =>
+    new Promise<MemorySample>((resolve) => {
+      pending.push(resolve);
+      child.send('sample');
+    });
+  return { child, port, sample };
+}
+
+/** The server process: listens on a random loopback port, tells the parent, answers memory samples. */
+async function serveForBenchmark(modelDir: string | null): Promise<void> {
+  const classifier = modelDir ? await loadRealClassifier(modelDir) : constantClassifier();
+  const app = await createServer({ classifier, model: { dir: modelDir } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  process.on('message', () => {
+    (globalThis as { gc?: () => void }).gc?.(); // measure live memory, not garbage awaiting collection
+    const usage = process.memoryUsage();
+    process.send!({ sample: { rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount() } });
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+}
+
+/** Live TensorFlow.js tensors; -1 when no backend was ever set up (the fake model). */
+function tensorCount(): number {
+  try {
+    return memory().numTensors;
+  } catch {
+    return -1;
+  }
+}
+
+function formatFigures(f: Figures): string {
+  const failures = f.non2xx + f.errors + f.timeouts;
+  return `${f.requestsPerSecond} req/s, latency p50 ${f.latencyMs.p50} ms, p90 ${f.latencyMs.p90} ms, p99 ${f.latencyMs.p99} ms, max ${f.latencyMs.max} ms${failures ? `, FAILED ${f.non2xx} non-2xx / ${f.errors} errors / ${f.timeouts} timeouts` : ''}`;
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+function boundedInt(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+
+/** A 7 drawn with a pen on a 140x140 white pad, as the web page or a phone would send it. */
+async function singleDigitPng(): Promise<Buffer> {
+  const size = 140;
+  const ink: InkMap = { width: size, height: size, data: new Float32Array(size * size) };
+  drawStrokes(ink, digitStrokes(7), [35, 20, 70, 100], 9);
+  const grey = Buffer.from(ink.data.map((a) => 255 - Math.round(a * 255)));
+  return sharp(grey, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
+}
+
+async function loadRealClassifier(dir: string): Promise<DigitClassifier> {
+  const { loadClassifier } = await import('../src/model/node.ts');
+  return loadClassifier(dir);
+}
+
+/** Answers "7" for every digit without a model: isolates the cost of HTTP, decoding and vision. */
+function constantClassifier(): DigitClassifier {
+  return {
+    async classify(_images, count) {
+      const out = new Float32Array(count * 10).fill(0.01);
+      for (let n = 0; n < count; n++) out[n * 10 + 7] = 0.91;
+      return out;
+    },
+  };
+}
