@@ -1,5 +1,6 @@
 // What the server tests share: a fake classifier whose answers the tests can predict, and pages of drawn digits.
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { digitStrokes, drawStrokes } from '../../src/vision/index.ts';
 import type { Box, InkMap } from '../../src/vision/index.ts';
 import type { DigitClassifier } from '../../src/recognize/types.ts';
@@ -42,7 +43,7 @@ export function drawNumber(digits: string, size = 60, gap = 20, margin = 30): { 
 }
 
 /** Dark blue ink on white paper, as a sharp pipeline ready to encode. */
-export function inkToPaper(ink: InkMap): sharp.Sharp {
+export function inkToPaper(ink: InkMap): Sharp {
   const rgb = Buffer.alloc(ink.width * ink.height * 3);
   for (let i = 0; i < ink.data.length; i++) {
     const a = ink.data[i];
