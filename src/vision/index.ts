@@ -14,3 +14,7 @@ export {
 export type { MnistOptions, MnistDigit } from './preprocess.ts';
 export { toMnistImage, preprocessDigit, inkBounds, centerOfMass, MNIST_SIZE, MNIST_BOX } from './preprocess.ts';
 export { resampleInk } from './resample.ts';
+export type { FindInkOptions } from './ink.ts';
+export { findInk } from './ink.ts';
+export type { SegmentOptions, DigitInk } from './segment.ts';
+export { segmentDigits } from './segment.ts';

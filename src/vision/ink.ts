@@ -1,0 +1,234 @@
+// Finding the ink in a picture: which pixels were written on, and how strongly, whatever the colours, the
+// paper, the light. Soft values are kept at stroke edges so that later shrinking stays anti-aliased.
+import type { RgbaImage, InkMap } from './types.ts';
+import { labelComponents } from './components.ts';
+
+export interface FindInkOptions {
+  /** Darkness relative to the local paper below which a pixel is paper, 0-1. Default 0.15. */
+  minContrast?: number;
+  /** Half-size of the window that estimates the local paper brightness, in pixels. Default 1/16 of the larger side (at least 8). */
+  windowRadius?: number;
+  /** Ink blobs smaller than this many pixels are noise. Default max(4, 0.002% of the image). */
+  minSpeckArea?: number;
+  /** Remove long thin horizontal and vertical lines (ruled paper, form boxes). Default true. */
+  removeLines?: boolean;
+}
+
+/**
+ * Ink intensity per pixel (0 paper, 1 full ink). Transparent pixels count as white paper (a canvas drawn on a
+ * transparent background works); the paper may be light or dark, lit unevenly, noisy or ruled.
+ */
+export function findInk(image: RgbaImage, options: FindInkOptions = {}): InkMap {
+  const { width, height } = image;
+  const n = width * height;
+  if (n === 0) return { width, height, data: new Float32Array(0) };
+  const gray = toGray(image);
+
+  // Polarity: the paper is most of the picture, so the median says whether it is light or dark.
+  // Work on "lightness of paper" either way: ink is darker than paper after this.
+  if (median(gray) < 0.5) for (let i = 0; i < n; i++) gray[i] = 1 - gray[i];
+
+  const radius = options.windowRadius ?? Math.max(8, Math.round(Math.max(width, height) / 16));
+  const minContrast = options.minContrast ?? 0.15;
+  const contrast = localContrast(gray, width, height, radius, minContrast);
+
+  // Full ink is the typical contrast of clearly inked pixels (pencil on grey paper is weaker than marker on white).
+  const full = Math.max(minContrast * 2, upperMedian(contrast, minContrast * 2));
+  const ink = new Float32Array(n);
+  const strong = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = (contrast[i] - minContrast) / (full - minContrast);
+    ink[i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
+    strong[i] = ink[i] >= 0.5 ? 1 : 0;
+  }
+
+  if (options.removeLines ?? true) {
+    const thickest = Math.max(3, Math.round(Math.min(width, height) / 60));
+    removeLongThinRuns(strong, width, height, Math.round(width * 0.5), thickest);
+    const transposed = transpose(strong, width, height);
+    removeLongThinRuns(transposed, height, width, Math.round(height * 0.5), thickest);
+    strong.set(transpose(transposed, height, width));
+  }
+  removeSpecks(strong, width, height, options.minSpeckArea ?? Math.max(4, Math.round(n * 2e-5)));
+
+  // Keep strong ink, and soft ink (edges) only where it touches strong ink: lone faint pixels are noise or
+  // the fringe of a removed line.
+  const out = new Float32Array(n);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (strong[i]) out[i] = ink[i];
+      else if (ink[i] > 0 && touches(strong, width, height, x, y)) out[i] = ink[i];
+    }
+  }
+  return { width, height, data: out };
+}
+
+// Luminance 0..1 (Rec. 709), alpha composited over white.
+function toGray(image: RgbaImage): Float32Array {
+  const { data } = image;
+  const gray = new Float32Array(image.width * image.height);
+  for (let i = 0, p = 0; i < gray.length; i++, p += 4) {
+    const alpha = data[p + 3] / 255;
+    const luminance = (0.2126 * data[p] + 0.7152 * data[p + 1] + 0.0722 * data[p + 2]) / 255;
+    gray[i] = alpha * luminance + (1 - alpha);
+  }
+  return gray;
+}
+
+function median(values: Float32Array): number {
+  const histogram = new Uint32Array(256);
+  for (let i = 0; i < values.length; i++) histogram[Math.min(255, Math.max(0, Math.round(values[i] * 255)))]++;
+  let seen = 0;
+  for (let b = 0; b < 256; b++) {
+    seen += histogram[b];
+    if (seen * 2 >= values.length) return b / 255;
+  }
+  return 1;
+}
+
+// The median of the values above `floor` (or `floor` when none is).
+function upperMedian(values: Float32Array, floor: number): number {
+  const histogram = new Uint32Array(256);
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] <= floor) continue;
+    histogram[Math.min(255, Math.round(values[i] * 255))]++;
+    count++;
+  }
+  let seen = 0;
+  for (let b = 0; b < 256; b++) {
+    seen += histogram[b];
+    if (seen * 2 >= count && count > 0) return b / 255;
+  }
+  return floor;
+}
+
+/**
+ * How much darker each pixel is than the paper around it, as a fraction of the paper's brightness (Bradley's
+ * adaptive threshold, soft). The paper around a pixel is the mean of its window over pixels that are not
+ * clearly ink (a second pass, so bold strokes do not darken their own background); summed-area tables keep it
+ * O(pixels) whatever the window.
+ */
+function localContrast(gray: Float32Array, width: number, height: number, radius: number, minContrast: number): Float32Array {
+  const n = width * height;
+  const weight = new Float32Array(n).fill(1);
+  let background = windowMean(gray, weight, width, height, radius, 1);
+  const contrast = new Float32Array(n);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < n; i++) {
+      const paper = background[i];
+      contrast[i] = paper > 1e-3 ? (paper - gray[i]) / paper : 0;
+    }
+    if (pass === 1) break;
+    for (let i = 0; i < n; i++) weight[i] = contrast[i] > minContrast ? 0 : 1;
+    background = windowMean(gray, weight, width, height, radius, median(gray));
+  }
+  return contrast;
+}
+
+// Mean of `values` weighted by `weight` in the (2r+1)² window around each pixel; `fallback` where all weights are 0.
+function windowMean(values: Float32Array, weight: Float32Array, width: number, height: number, r: number, fallback: number): Float32Array {
+  const w1 = width + 1;
+  const sum = new Float64Array(w1 * (height + 1)); // summed-area tables, (height+1, width+1)
+  const count = new Float64Array(w1 * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let rowSum = 0;
+    let rowCount = 0;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      rowSum += values[i] * weight[i];
+      rowCount += weight[i];
+      sum[(y + 1) * w1 + x + 1] = sum[y * w1 + x + 1] + rowSum;
+      count[(y + 1) * w1 + x + 1] = count[y * w1 + x + 1] + rowCount;
+    }
+  }
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const ya = Math.max(0, y - r);
+    const yb = Math.min(height, y + r + 1);
+    for (let x = 0; x < width; x++) {
+      const xa = Math.max(0, x - r);
+      const xb = Math.min(width, x + r + 1);
+      const c = count[yb * w1 + xb] - count[ya * w1 + xb] - count[yb * w1 + xa] + count[ya * w1 + xa];
+      const s = sum[yb * w1 + xb] - sum[ya * w1 + xb] - sum[yb * w1 + xa] + sum[ya * w1 + xa];
+      out[y * width + x] = c > 0.5 ? s / c : fallback;
+    }
+  }
+  return out;
+}
+
+/**
+ * Clears ruled lines: pixels on a path of ink at least `minLength` long running left to right (drifting at most
+ * one row per column, so slightly tilted lines count) where the ink is at most `thickest` rows tall. Where a
+ * digit's stroke crosses the line the ink is taller, so the crossing stays.
+ */
+function removeLongThinRuns(mask: Uint8Array, width: number, height: number, minLength: number, thickest: number): void {
+  const n = width * height;
+  const fromLeft = new Int32Array(n); // longest path of ink ending at the pixel, coming from the left
+  const fromRight = new Int32Array(n);
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) {
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      let best = 0;
+      if (x > 0) {
+        for (let dy = -1; dy <= 1; dy++) {
+          const ny = y + dy;
+          if (ny >= 0 && ny < height && fromLeft[ny * width + x - 1] > best) best = fromLeft[ny * width + x - 1];
+        }
+      }
+      fromLeft[i] = best + 1;
+    }
+  }
+  for (let x = width - 1; x >= 0; x--) {
+    for (let y = 0; y < height; y++) {
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      let best = 0;
+      if (x < width - 1) {
+        for (let dy = -1; dy <= 1; dy++) {
+          const ny = y + dy;
+          if (ny >= 0 && ny < height && fromRight[ny * width + x + 1] > best) best = fromRight[ny * width + x + 1];
+        }
+      }
+      fromRight[i] = best + 1;
+    }
+  }
+  // how tall the ink is at each pixel: the vertical run through it
+  const runTop = new Int32Array(n);
+  for (let i = 0; i < n; i++) if (mask[i]) runTop[i] = i >= width ? runTop[i - width] + 1 : 1;
+  const tall = new Int32Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    if (!mask[i]) continue;
+    tall[i] = i + width < n && mask[i + width] ? tall[i + width] : runTop[i];
+  }
+  for (let i = 0; i < n; i++) {
+    if (mask[i] && fromLeft[i] + fromRight[i] - 1 >= minLength && tall[i] <= thickest) mask[i] = 0;
+  }
+}
+
+function transpose(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[x * height + y] = mask[y * width + x];
+  return out;
+}
+
+function removeSpecks(mask: Uint8Array, width: number, height: number, minArea: number): void {
+  const { labels, components } = labelComponents(mask, width, height);
+  for (let i = 0; i < mask.length; i++) {
+    if (labels[i] && components[labels[i] - 1].area < minArea) mask[i] = 0;
+  }
+}
+
+function touches(mask: Uint8Array, width: number, height: number, x: number, y: number): boolean {
+  for (let dy = -1; dy <= 1; dy++) {
+    const ny = y + dy;
+    if (ny < 0 || ny >= height) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx;
+      if (nx >= 0 && nx < width && mask[ny * width + nx]) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,199 @@
+// Splitting a line of handwriting into single digits, left to right: connected blobs of ink, with the pieces
+// of one digit merged (a 5's detached bar, a broken 4) and blobs too wide for one digit cut where digits touch.
+import type { InkMap, Box } from './types.ts';
+import { labelComponents, type Component } from './components.ts';
+
+export interface SegmentOptions {
+  /** Ink above this belongs to a blob; weaker edge pixels follow the blob they touch. Default 0.3. */
+  threshold?: number;
+  /** A blob is cut into several digits when wider than this many times its height. Default 1.05. */
+  maxDigitAspect?: number;
+}
+
+export interface DigitInk {
+  box: Box; // where the digit is, in the pixels of the ink given to segmentDigits
+  ink: InkMap; // the digit's ink only (other digits' strokes in the same box left out): the box plus a 1 px border
+}
+
+// One digit in the making: the blobs it is made of and the columns it keeps.
+interface Group {
+  labels: number[];
+  x0: number; // inclusive pixel bounds
+  x1: number;
+  y0: number;
+  y1: number;
+  area: number;
+}
+
+/** The digits in `ink`, left to right; none for empty ink. */
+export function segmentDigits(ink: InkMap, options: SegmentOptions = {}): DigitInk[] {
+  const { width, height, data } = ink;
+  const threshold = options.threshold ?? 0.3;
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < mask.length; i++) mask[i] = data[i] > threshold ? 1 : 0;
+  const { labels, components } = labelComponents(mask, width, height);
+  if (components.length === 0) return [];
+
+  const lineHeight = typicalHeight(components);
+  let groups = mergePieces(components.map(toGroup), lineHeight);
+  // Specks: much smaller than the real digits and short; a thin 1 is small but tall, so it stays.
+  const largest = Math.max(...groups.map((g) => g.area));
+  groups = groups.filter((g) => g.area >= 0.08 * largest || g.y1 - g.y0 + 1 >= 0.45 * lineHeight);
+
+  const maxAspect = options.maxDigitAspect ?? 1.05;
+  const digits: Group[] = [];
+  for (const group of groups) digits.push(...splitWide(group, ink, labels, maxAspect));
+  digits.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
+  return digits.map((g) => cropGroup(g, ink, labels));
+}
+
+function toGroup(c: Component): Group {
+  return { labels: [c.label], x0: c.x0, x1: c.x1, y0: c.y0, y1: c.y1, area: c.area };
+}
+
+// The height of a digit in this writing: the median height of the blobs that are not specks.
+function typicalHeight(components: Component[]): number {
+  const largest = Math.max(...components.map((c) => c.area));
+  const heights = components
+    .filter((c) => c.area >= 0.15 * largest)
+    .map((c) => c.y1 - c.y0 + 1)
+    .sort((a, b) => a - b);
+  return heights[Math.floor(heights.length / 2)];
+}
+
+/**
+ * Blobs that share most of their columns belong to one digit when they sit one above the other (a 5's bar
+ * over its body, the halves of a broken stroke) or one of them is a small piece; two full-height blobs side by
+ * side with overlapping boxes (a 7's bar over a 1) stay apart.
+ */
+function mergePieces(groups: Group[], lineHeight: number): Group[] {
+  let merged = true;
+  while (merged) {
+    merged = false;
+    for (let a = 0; a < groups.length && !merged; a++) {
+      for (let b = a + 1; b < groups.length && !merged; b++) {
+        const ga = groups[a];
+        const gb = groups[b];
+        const overlapX = Math.min(ga.x1, gb.x1) - Math.max(ga.x0, gb.x0) + 1;
+        const narrower = Math.min(ga.x1 - ga.x0 + 1, gb.x1 - gb.x0 + 1);
+        if (overlapX < 0.5 * narrower) continue;
+        const overlapY = Math.min(ga.y1, gb.y1) - Math.max(ga.y0, gb.y0) + 1;
+        const shorter = Math.min(ga.y1 - ga.y0 + 1, gb.y1 - gb.y0 + 1);
+        const gapY = -overlapY; // rows between them when stacked
+        const stacked = overlapY < 0.3 * shorter && gapY < 0.35 * lineHeight;
+        const smallPiece = shorter < 0.45 * lineHeight && gapY < 0.2 * lineHeight;
+        if (!stacked && !smallPiece) continue;
+        groups[a] = {
+          labels: [...ga.labels, ...gb.labels],
+          x0: Math.min(ga.x0, gb.x0),
+          x1: Math.max(ga.x1, gb.x1),
+          y0: Math.min(ga.y0, gb.y0),
+          y1: Math.max(ga.y1, gb.y1),
+          area: ga.area + gb.area,
+        };
+        groups.splice(b, 1);
+        merged = true;
+      }
+    }
+  }
+  return groups;
+}
+
+/**
+ * A blob wider than one digit is several touching digits: cut it at the column with the least ink near where
+ * a digit boundary is expected (digits are about 0.7 of their height wide), then look at each side again.
+ */
+function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: number): Group[] {
+  const w = group.x1 - group.x0 + 1;
+  const h = group.y1 - group.y0 + 1;
+  if (w <= maxAspect * h || w < 6) return [group];
+  const own = new Set(group.labels);
+  const profile = new Float32Array(w); // ink per column, (w)
+  for (let y = group.y0; y <= group.y1; y++) {
+    for (let x = group.x0; x <= group.x1; x++) {
+      const i = y * ink.width + x;
+      if (labels[i] && own.has(labels[i])) profile[x - group.x0] += ink.data[i];
+    }
+  }
+  const peak = Math.max(...profile);
+  const pieces = Math.max(2, Math.round(w / (0.7 * h)));
+  const digitWidth = w / pieces;
+  let bestCut = -1;
+  let bestCost = Infinity;
+  const margin = Math.max(2, Math.round(0.35 * h));
+  for (let x = margin; x < w - margin; x++) {
+    // distance to the nearest expected boundary, in digit widths (0 .. 0.5)
+    const phase = x / digitWidth;
+    const offBoundary = Math.abs(phase - Math.round(phase));
+    const cost = profile[x] / peak + 0.8 * offBoundary;
+    if (cost < bestCost) {
+      bestCost = cost;
+      bestCut = x;
+    }
+  }
+  if (bestCut < 0) return [group];
+  const cutX = group.x0 + bestCut;
+  const left = shrinkToInk({ ...group, x1: cutX - 1 }, ink, labels);
+  const right = shrinkToInk({ ...group, x0: cutX }, ink, labels);
+  if (!left || !right) return [group];
+  return [...splitWide(left, ink, labels, maxAspect), ...splitWide(right, ink, labels, maxAspect)];
+}
+
+// The group's bounds tightened to its own ink inside its columns; null when there is none.
+function shrinkToInk(group: Group, ink: InkMap, labels: Int32Array): Group | null {
+  const own = new Set(group.labels);
+  let x0 = Infinity;
+  let x1 = -1;
+  let y0 = Infinity;
+  let y1 = -1;
+  let area = 0;
+  for (let y = group.y0; y <= group.y1; y++) {
+    for (let x = group.x0; x <= group.x1; x++) {
+      const label = labels[y * ink.width + x];
+      if (!label || !own.has(label)) continue;
+      area++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  return area === 0 ? null : { labels: group.labels, x0, x1, y0, y1, area };
+}
+
+// The group's ink in its box: its own blobs, plus the faint edge pixels touching them (below the threshold,
+// so unlabelled), which keep the strokes anti-aliased.
+function cropGroup(group: Group, ink: InkMap, labels: Int32Array): DigitInk {
+  const own = new Set(group.labels);
+  const x0 = Math.max(0, group.x0 - 1);
+  const y0 = Math.max(0, group.y0 - 1);
+  const x1 = Math.min(ink.width - 1, group.x1 + 1);
+  const y1 = Math.min(ink.height - 1, group.y1 + 1);
+  const w = x1 - x0 + 1;
+  const h = y1 - y0 + 1;
+  const out = new Float32Array(w * h);
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const i = y * ink.width + x;
+      const label = labels[i];
+      let mine = label !== 0 && own.has(label);
+      if (!mine && label === 0 && ink.data[i] > 0) {
+        // an edge pixel: keep it when it touches this group's ink within the group's columns
+        for (let dy = -1; dy <= 1 && !mine; dy++) {
+          for (let dx = -1; dx <= 1 && !mine; dx++) {
+            const nx = x + dx;
+            const ny = y + dy;
+            if (nx < group.x0 || nx > group.x1 || ny < 0 || ny >= ink.height) continue;
+            const l = labels[ny * ink.width + nx];
+            mine = l !== 0 && own.has(l);
+          }
+        }
+      } else if (mine && (x < group.x0 || x > group.x1)) {
+        mine = false; // the other side of a cut through touching digits
+      }
+      if (mine) out[(y - y0) * w + (x - x0)] = ink.data[i];
+    }
+  }
+  const box: Box = [group.x0, group.y0, group.x1 - group.x0 + 1, group.y1 - group.y0 + 1];
+  return { box, ink: { width: w, height: h, data: out } };
+}
