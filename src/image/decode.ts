@@ -43,15 +43,35 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
 
   try {
     // failOn 'warning' turns libvips' "premature end of data" warnings on truncated files into errors.
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1 })
-      .rotate()
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1 });
+    // Phone photos (JPEG) carry an EXIF orientation; rotating costs as much again as decoding, so only for them.
+    if (format === 'jpeg') pipeline = pipeline.rotate();
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: toRgba(data, info.channels) };
   } catch (error) {
     throw describeSharpError(error, format, maxPixels);
   }
+}
+
+/**
+ * sharp's raw output, (height, width, channels) with 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA) channels,
+ * as RGBA. Expanding here is cheaper than sharp's ensureAlpha() + colour conversion for small images.
+ */
+function toRgba(data: Buffer, channels: number): Uint8Array {
+  if (channels === 4) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const pixels = data.length / channels;
+  const out = new Uint8Array(pixels * 4);
+  for (let i = 0, o = 0, c = 0; i < pixels; i++, o += 4, c += channels) {
+    if (channels >= 3) {
+      out[o] = data[c];
+      out[o + 1] = data[c + 1];
+      out[o + 2] = data[c + 2];
+    } else {
+      out[o] = out[o + 1] = out[o + 2] = data[c];
+    }
+    out[o + 3] = channels === 2 ? data[c + 1] : 255;
+  }
+  return out;
 }
 
 function describeSharpError(error: unknown, format: ImageFormat, maxPixels: number): ImageDecodeError {

@@ -101,3 +101,19 @@ test('the pixel limit can be lowered', async () => {
   await assert.rejects(decodeImage(png, { maxPixels: 10 }), { code: 'image-too-large' });
   assert.equal((await decodeImage(png, { maxPixels: 24 })).width, 6);
 });
+
+test('grey and grey-with-alpha images expand to RGBA', async () => {
+  const greyLevels = Buffer.from([0, 64, 128, 255]); // 2x2
+  const greyAlpha = Buffer.from([10, 0, 20, 100, 30, 200, 40, 255]); // 2x2, (grey, alpha) pairs
+  const grey = await sharp(greyLevels, { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer();
+  const withAlpha = await sharp(greyAlpha, { raw: { width: 2, height: 2, channels: 2 } }).png().toBuffer();
+
+  assert.deepEqual([...(await decodeImage(grey)).data], [0, 0, 0, 255, 64, 64, 64, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
+  assert.deepEqual([...(await decodeImage(withAlpha)).data], [10, 10, 10, 0, 20, 20, 20, 100, 30, 30, 30, 200, 40, 40, 40, 255]);
+});
+
+test('a phone photo (JPEG) is turned upright by its EXIF orientation', async () => {
+  const sideways = await encodeWithSharp(quadrants()).jpeg().withMetadata({ orientation: 6 }).toBuffer(); // 6: rotate 90° clockwise
+  const image = await decodeImage(sideways);
+  assert.deepEqual([image.width, image.height], [4, 6]);
+});
