@@ -16,5 +16,5 @@ export { toMnistImage, preprocessDigit, inkBounds, centerOfMass, MNIST_SIZE, MNI
 export { resampleInk } from './resample.ts';
 export type { FindInkOptions } from './ink.ts';
 export { findInk } from './ink.ts';
-export type { SegmentOptions, DigitInk } from './segment.ts';
-export { segmentDigits } from './segment.ts';
+export type { SegmentOptions, DigitInk, Segment } from './segment.ts';
+export { segmentDigits, segmentLine } from './segment.ts';

@@ -6,7 +6,10 @@ import { labelComponents, type Component } from './components.ts';
 export interface SegmentOptions {
   /** Ink above this belongs to a blob; weaker edge pixels follow the blob they touch. Default 0.3. */
   threshold?: number;
-  /** A blob is cut into several digits when wider than this many times its height. Default 1.05. */
+  /**
+   * A blob is cut into several digits when wider than this many times its height. Default: 1.45 times the
+   * typical width/height of the other blobs in the line (0.55 when there are none), which is 0.8 by default.
+   */
   maxDigitAspect?: number;
 }
 
@@ -25,8 +28,23 @@ interface Group {
   area: number;
 }
 
-/** The digits in `ink`, left to right; none for empty ink. */
+/**
+ * One blob (or merged pieces) of the line, and the digits it was cut into: `parts` is [whole] when it was not
+ * cut. A cut is a guess from the shape alone (a wide 0 and two touching 1s look alike), so callers with a
+ * classifier can read both and keep the more confident reading.
+ */
+export interface Segment {
+  whole: DigitInk;
+  parts: DigitInk[];
+}
+
+/** The digits in `ink`, left to right, cut where blobs look too wide for one digit; none for empty ink. */
 export function segmentDigits(ink: InkMap, options: SegmentOptions = {}): DigitInk[] {
+  return segmentLine(ink, options).flatMap((segment) => segment.parts);
+}
+
+/** The blobs of `ink` left to right, each with the digits it would be cut into. */
+export function segmentLine(ink: InkMap, options: SegmentOptions = {}): Segment[] {
   const { width, height, data } = ink;
   const threshold = options.threshold ?? 0.3;
   const mask = new Uint8Array(width * height);
@@ -40,11 +58,27 @@ export function segmentDigits(ink: InkMap, options: SegmentOptions = {}): DigitI
   const largest = Math.max(...groups.map((g) => g.area));
   groups = groups.filter((g) => g.area >= 0.08 * largest || g.y1 - g.y0 + 1 >= 0.45 * lineHeight);
 
-  const maxAspect = options.maxDigitAspect ?? 1.05;
-  const digits: Group[] = [];
-  for (const group of groups) digits.push(...splitWide(group, ink, labels, maxAspect));
-  digits.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
-  return digits.map((g) => cropGroup(g, ink, labels));
+  const digitAspect = typicalAspect(groups);
+  const maxAspect = options.maxDigitAspect ?? 1.45 * digitAspect;
+  groups.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
+  return groups.map((group) => {
+    const whole = cropGroup(group, ink, labels);
+    const pieces = splitWide(group, ink, labels, maxAspect, digitAspect);
+    return { whole, parts: pieces.length === 1 ? [whole] : pieces.map((g) => cropGroup(g, ink, labels)) };
+  });
+}
+
+const aspectOf = (g: Group) => (g.x1 - g.x0 + 1) / (g.y1 - g.y0 + 1);
+
+// Width over height of one digit in this writing: the median of the blobs narrow enough to be single digits
+// (but not 1s), within what handwriting does; 0.55 when nothing tells.
+function typicalAspect(groups: Group[]): number {
+  const aspects = groups
+    .map(aspectOf)
+    .filter((a) => a > 0.3 && a < 0.75)
+    .sort((a, b) => a - b);
+  if (aspects.length === 0) return 0.55;
+  return Math.min(0.7, Math.max(0.4, aspects[Math.floor(aspects.length / 2)]));
 }
 
 function toGroup(c: Component): Group {
@@ -101,9 +135,9 @@ function mergePieces(groups: Group[], lineHeight: number): Group[] {
 
 /**
  * A blob wider than one digit is several touching digits: cut it at the column with the least ink near where
- * a digit boundary is expected (digits are about 0.7 of their height wide), then look at each side again.
+ * a digit boundary is expected (a digit is `digitAspect` of its height wide), then look at each side again.
  */
-function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: number): Group[] {
+function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: number, digitAspect: number): Group[] {
   const w = group.x1 - group.x0 + 1;
   const h = group.y1 - group.y0 + 1;
   if (w <= maxAspect * h || w < 6) return [group];
@@ -116,11 +150,12 @@ function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: num
     }
   }
   const peak = Math.max(...profile);
-  const pieces = Math.max(2, Math.round(w / (0.7 * h)));
+  // overlapping digits make the blob narrower than the sum of their widths, hence the rounding up from 0.2
+  const pieces = Math.max(2, Math.round(w / (digitAspect * h) + 0.3));
   const digitWidth = w / pieces;
   let bestCut = -1;
   let bestCost = Infinity;
-  const margin = Math.max(2, Math.round(0.35 * h));
+  const margin = Math.max(2, Math.round(0.25 * h));
   for (let x = margin; x < w - margin; x++) {
     // distance to the nearest expected boundary, in digit widths (0 .. 0.5)
     const phase = x / digitWidth;
@@ -136,7 +171,7 @@ function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: num
   const left = shrinkToInk({ ...group, x1: cutX - 1 }, ink, labels);
   const right = shrinkToInk({ ...group, x0: cutX }, ink, labels);
   if (!left || !right) return [group];
-  return [...splitWide(left, ink, labels, maxAspect), ...splitWide(right, ink, labels, maxAspect)];
+  return [...splitWide(left, ink, labels, maxAspect, digitAspect), ...splitWide(right, ink, labels, maxAspect, digitAspect)];
 }
 
 // The group's bounds tightened to its own ink inside its columns; null when there is none.

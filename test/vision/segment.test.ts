@@ -1,0 +1,72 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { segmentDigits, digitStrokes, drawStrokes, type Box, type InkMap } from '../../src/vision/index.ts';
+import { writeNumber } from './pages.ts';
+
+const centreX = (box: Box) => box[0] + box[2] / 2;
+
+// Each found box should hold the centre of the digit written there, in order.
+function assertMatches(found: Box[], written: Box[]): void {
+  assert.equal(found.length, written.length, `found ${found.length} digits, wrote ${written.length}`);
+  found.forEach((box, k) => {
+    const c = centreX(written[k]);
+    assert.ok(box[0] <= c && c <= box[0] + box[2], `digit ${k}: box ${box} misses the written centre ${c}`);
+  });
+}
+
+test('digits spaced apart come out one each, left to right', () => {
+  for (const digits of ['38', '507', '2961', '44180']) {
+    const { ink, boxes } = writeNumber(digits, { width: 100 * digits.length, height: 120, seed: digits.length });
+    assertMatches(segmentDigits(ink).map((d) => d.box), boxes);
+  }
+});
+
+test('digits whose boxes overlap (a 7 reaching over a 1) stay apart', () => {
+  const { ink, boxes } = writeNumber('71', { width: 200, height: 120, gap: -10, jitter: 0 });
+  assertMatches(segmentDigits(ink).map((d) => d.box), boxes);
+});
+
+test('touching digits are cut apart', () => {
+  for (const [digits, gap] of [['00', -18], ['385', -18], ['2406', -14], ['56', -18]] as const) {
+    const { ink, boxes } = writeNumber(digits, { width: 90 * digits.length, height: 120, gap, jitter: 0, seed: 5 });
+    const blobs = segmentDigits(ink, { maxDigitAspect: Infinity }).length;
+    assert.ok(blobs < digits.length, `${digits}: the digits should touch, but make ${blobs} blobs`);
+    const found = segmentDigits(ink).map((d) => d.box);
+    assertMatches(found, boxes);
+  }
+});
+
+test("a 5's detached top bar and a 4 drawn in two strokes each stay one digit", () => {
+  const ink: InkMap = { width: 240, height: 120, data: new Float32Array(240 * 120) };
+  drawStrokes(ink, digitStrokes(5, 'plain'), [20, 20, 56, 80], 6);
+  // a 4 whose crossing stroke stops short of the upright: two separate blobs
+  drawStrokes(ink, [[[0.6, 0.03], [0.15, 0.66], [0.5, 0.66]]], [130, 20, 56, 80], 6);
+  drawStrokes(ink, [[[0.66, 0.03], [0.66, 0.98]]], [130, 20, 56, 80], 6);
+  const found = segmentDigits(ink);
+  assert.equal(found.length, 2);
+  assert.ok(found[0].box[1] <= 24 && found[0].box[1] + found[0].box[3] >= 96, `the 5 spans ${found[0].box}`);
+});
+
+test('a broken stroke (a gap in a 7) stays one digit', () => {
+  const ink: InkMap = { width: 120, height: 120, data: new Float32Array(120 * 120) };
+  drawStrokes(ink, [[[0.18, 0.05], [0.82, 0.05], [0.66, 0.4]], [[0.6, 0.52], [0.42, 0.97]]], [30, 20, 60, 80], 6);
+  assert.equal(segmentDigits(ink).length, 1);
+});
+
+test('specks much smaller than the digits are dropped, and a thin 1 is kept', () => {
+  const { ink, boxes } = writeNumber('81', { width: 200, height: 120, seed: 2, jitter: 0 });
+  for (const [x, y] of [[5, 5], [150, 110], [190, 10]]) ink.data[y * 200 + x] = ink.data[y * 200 + x + 1] = 1;
+  assertMatches(segmentDigits(ink).map((d) => d.box), boxes);
+});
+
+test("each digit's ink holds only its own strokes", () => {
+  const { ink } = writeNumber('71', { width: 200, height: 120, gap: -10, jitter: 0 });
+  const [seven, one] = segmentDigits(ink);
+  const massOf = (m: InkMap) => m.data.reduce((a, b) => a + b, 0);
+  const total = massOf(ink);
+  assert.ok(Math.abs(massOf(seven.ink) + massOf(one.ink) - total) / total < 0.02, 'ink is shared out, not copied');
+});
+
+test('empty ink has no digits', () => {
+  assert.deepEqual(segmentDigits({ width: 30, height: 30, data: new Float32Array(900) }), []);
+});
