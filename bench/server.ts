@@ -1,5 +1,5 @@
-// Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16]`
-// posts one single-digit PNG again and again with autocannon and prints requests/s, p50/p99 latency,
+// Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16] [--size 28]`
+// posts one single-digit PNG (size x size pixels) again and again with autocannon and prints requests/s, p50/p99 latency,
 // and the server's RSS and TensorFlow.js tensor count before and after.
 // `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
 // The server runs in a child process (its own event loop, as in production; it reports its memory and
@@ -30,6 +30,7 @@ export async function main(args: string[]): Promise<void> {
     args,
     options: {
       seconds: { type: 'string', default: '10' },
+      size: { type: 'string', default: '28' },
       connections: { type: 'string', default: '16' },
       requests: { type: 'string' },
       model: { type: 'string', default: defaultModelDir() },
@@ -41,18 +42,19 @@ export async function main(args: string[]): Promise<void> {
   if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model);
   const seconds = boundedInt('--seconds', values.seconds, 1, 600);
   const connections = boundedInt('--connections', values.connections, 1, 1000);
+  const size = boundedInt('--size', values.size, 16, 2000);
   const requests = values.requests === undefined ? undefined : boundedInt('--requests', values.requests, 1, 10_000_000);
   const log = (line: string) => values.json || console.log(line);
 
   const server = await startServerProcess(values['fake-model'] ? ['--fake-model'] : ['--model', values.model]);
   const url = `http://127.0.0.1:${server.port}/api/predict`;
   const sample = server.sample;
-  const png = await singleDigitPng();
+  const png = await singleDigitPng(size);
   const shoot = (amount?: number) =>
     fire({ url, body: png, connections, ...(amount ? { amount } : { duration: seconds }) });
 
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
-  log(`body: a ${png.length}-byte single-digit PNG; ${connections} connections`);
+  log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections`);
   await shoot(Math.min(2000, requests ?? 2000)); // warm-up: JIT, model, sharp's thread pool
   const before = await sample();
   log(`before: rss ${mb(before.rssBytes)} MB, heap ${mb(before.heapBytes)} MB, tensors ${before.tensors}`);
@@ -72,7 +74,7 @@ export async function main(args: string[]): Promise<void> {
 
   const last = rounds.at(-1)!;
   if (values.json) {
-    console.log(JSON.stringify({ url, connections, bodyBytes: png.length, fakeModel: values['fake-model'], before, rounds }));
+    console.log(JSON.stringify({ url, connections, size, bodyBytes: png.length, fakeModel: values['fake-model'], before, rounds }));
     return;
   }
   if (requests === undefined) log(`${seconds} s: ${formatFigures(last.figures)}`);
@@ -168,11 +170,13 @@ function boundedInt(flag: string, value: string, min: number, max: number): numb
   return n;
 }
 
-/** A 7 drawn with a pen on a 140x140 white pad, as the web page or a phone would send it. */
-async function singleDigitPng(): Promise<Buffer> {
-  const size = 140;
+/**
+ * A 7 drawn with a pen, dark on white, in a size x size image: 28 is MNIST's size (a digit already cropped),
+ * 140 or 280 a drawing pad's. Most of a request's cost is finding the ink, so it grows with the pixel count.
+ */
+async function singleDigitPng(size: number): Promise<Buffer> {
   const ink: InkMap = { width: size, height: size, data: new Float32Array(size * size) };
-  drawStrokes(ink, digitStrokes(7), [35, 20, 70, 100], 9);
+  drawStrokes(ink, digitStrokes(7), [size * 0.25, size * 0.14, size * 0.5, size * 0.72], Math.max(2, size * 0.065));
   const grey = Buffer.from(ink.data.map((a) => 255 - Math.round(a * 255)));
   return sharp(grey, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
 }
