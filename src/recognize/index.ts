@@ -1,7 +1,8 @@
 // Image in, digits out: the one recognition path shared by the CLI, the server and the web page.
 // findInk -> segmentDigits -> toMnistImage per digit -> one batched classifier call -> a Reading.
 import type { RgbaImage, InkMap, Box } from '../vision/index.ts';
-import { findInk, segmentDigits, preprocessDigit, MNIST_SIZE, type FindInkOptions, type MnistOptions } from '../vision/index.ts';
+import { findInk, segmentLine, preprocessDigit, inkBounds, MNIST_SIZE } from '../vision/index.ts';
+import type { FindInkOptions, MnistOptions, Segment, DigitInk } from '../vision/index.ts';
 import type { DigitClassifier, DigitReading, Reading } from './types.ts';
 
 export type { DigitClassifier, DigitReading, Reading } from './types.ts';
@@ -31,31 +32,64 @@ export async function recognizeInk(ink: InkMap, classifier: DigitClassifier, opt
   return (await recognizeDetailed(ink, classifier, options)).reading;
 }
 
-/** `recognizeInk` that also gives the 28x28 images the classifier saw. */
+/**
+ * `recognizeInk` that also gives the 28x28 images the classifier saw. A blob the segmenter cut into several
+ * digits (touching digits, or just a wide digit) is read both whole and cut, in the same batch, and the reading
+ * with the higher joint confidence wins: shape alone cannot tell a wide 0 from two touching 1s, the model can.
+ */
 export async function recognizeDetailed(ink: InkMap, classifier: DigitClassifier, options: RecognizeOptions = {}): Promise<DetailedReading> {
-  const pieces = options.singleDigit ? wholeInk(ink) : segmentDigits(ink);
-  const digits = pieces.map((piece) => ({ box: piece.box, digit: preprocessDigit(piece.ink, options.mnist) })).filter((d) => !d.digit.empty);
-  if (digits.length === 0) return { reading: { digits: '', confidence: 1, items: [] }, images: [] };
+  const segments: Segment[] = options.singleDigit ? wholeInk(ink) : segmentLine(ink);
+  // every candidate digit image, whole blobs and their cuts alike, in one batch
+  const candidates: { box: Box; image: Float32Array }[] = [];
+  const plans = segments.map((segment) => {
+    const add = (piece: DigitInk): number => {
+      const digit = preprocessDigit(piece.ink, options.mnist);
+      if (digit.empty) return -1;
+      candidates.push({ box: piece.box, image: digit.image });
+      return candidates.length - 1;
+    };
+    const whole = add(segment.whole);
+    const parts = segment.parts.length > 1 ? segment.parts.map(add).filter((k) => k >= 0) : [];
+    return { whole, parts };
+  });
+  if (candidates.length === 0) return { reading: { digits: '', confidence: 1, items: [] }, images: [] };
 
-  const batch = new Float32Array(digits.length * PIXELS); // (count, 28, 28)
-  digits.forEach((d, k) => batch.set(d.digit.image, k * PIXELS));
-  const probabilities = await classifier.classify(batch, digits.length); // (count, 10)
-
-  const items: DigitReading[] = digits.map((d, k) => {
+  const batch = new Float32Array(candidates.length * PIXELS); // (count, 28, 28)
+  candidates.forEach((c, k) => batch.set(c.image, k * PIXELS));
+  const probabilities = await classifier.classify(batch, candidates.length); // (count, 10)
+  const readings: DigitReading[] = candidates.map((c, k) => {
     const p = Array.from(probabilities.subarray(k * 10, k * 10 + 10));
     const digit = argmax(p);
-    return { digit, confidence: p[digit], box: d.box, probabilities: p };
+    return { digit, confidence: p[digit], box: c.box, probabilities: p };
   });
+
+  const chosen: number[] = [];
+  for (const plan of plans) {
+    if (plan.parts.length > 1) {
+      const cut = plan.parts.reduce((product, k) => product * readings[k].confidence, 1);
+      const whole = plan.whole >= 0 ? readings[plan.whole].confidence : 0;
+      if (cut > whole) {
+        chosen.push(...plan.parts);
+        continue;
+      }
+    }
+    if (plan.whole >= 0) chosen.push(plan.whole);
+  }
+  const items = chosen.map((k) => readings[k]);
   const reading: Reading = {
     digits: items.map((item) => item.digit).join(''),
     confidence: items.reduce((product, item) => product * item.confidence, 1),
     items,
   };
-  return { reading, images: digits.map((d) => d.digit.image) };
+  return { reading, images: chosen.map((k) => candidates[k].image) };
 }
 
-function wholeInk(ink: InkMap): { box: Box; ink: InkMap }[] {
-  return [{ box: [0, 0, ink.width, ink.height], ink }];
+// The whole ink as one digit, boxed to where the ink is.
+function wholeInk(ink: InkMap): Segment[] {
+  const box = inkBounds(ink, 0.1);
+  if (!box) return [];
+  const piece = { box, ink };
+  return [{ whole: piece, parts: [piece] }];
 }
 
 function argmax(values: number[]): number {

@@ -1,0 +1,131 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { recognize, recognizeInk, recognizeDetailed, uncertainty, isUnsure, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
+import { digitStrokes, renderStrokes, toMnistImage, segmentLine, type Box } from '../../src/vision/index.ts';
+import { writeNumber, onPaper } from '../vision/pages.ts';
+
+/**
+ * A stand-in for the model: compares each image with the preprocessed plain template of every digit and
+ * answers a softmax over their closeness. It counts its calls, to check batching.
+ */
+class NearestTemplate implements DigitClassifier {
+  calls = 0;
+  private templates = Array.from({ length: 10 }, (_, d) =>
+    toMnistImage(renderStrokes(digitStrokes(d), { width: 100, height: 100, box: [22, 10, 56, 80], thickness: 6 })),
+  );
+  async classify(images: Float32Array, count: number): Promise<Float32Array> {
+    this.calls++;
+    const out = new Float32Array(count * 10);
+    for (let k = 0; k < count; k++) {
+      const image = images.subarray(k * 784, (k + 1) * 784);
+      const scores = this.templates.map((t) => {
+        let d = 0;
+        for (let i = 0; i < 784; i++) d += (image[i] - t[i]) ** 2;
+        return -d / 25; // soft enough that a poor match is not a confident one
+      });
+      const max = Math.max(...scores);
+      const exp = scores.map((s) => Math.exp(s - max));
+      const sum = exp.reduce((a, b) => a + b, 0);
+      exp.forEach((e, d) => (out[k * 10 + d] = e / sum));
+    }
+    return out;
+  }
+}
+
+const centreInside = (found: Box, written: Box) => {
+  const cx = written[0] + written[2] / 2;
+  const cy = written[1] + written[3] / 2;
+  return found[0] <= cx && cx <= found[0] + found[2] && found[1] <= cy && cy <= found[1] + found[3];
+};
+
+test('reads a written number left to right, with one box per digit in image pixels', async () => {
+  const { ink, boxes } = writeNumber('4071', { width: 360, height: 120, jitter: 0, seed: 4 });
+  const reading = await recognize(onPaper(ink, { pen: [20, 40, 160] }), new NearestTemplate());
+  assert.equal(reading.digits, '4071');
+  reading.items.forEach((item, k) => assert.ok(centreInside(item.box, boxes[k]), `item ${k} box ${item.box}`));
+});
+
+test('classifies every digit of a picture in one batched call', async () => {
+  const classifier = new NearestTemplate();
+  const { ink } = writeNumber('952836', { width: 560, height: 120, jitter: 0 });
+  const reading = await recognizeInk(ink, classifier);
+  assert.equal(reading.digits, '952836');
+  assert.equal(classifier.calls, 1);
+});
+
+test('the whole confidence is the product of the digits, and each digit has 10 probabilities summing to 1', async () => {
+  const { ink } = writeNumber('27', { width: 200, height: 120, jitter: 0 });
+  const reading = await recognizeInk(ink, new NearestTemplate());
+  const product = reading.items.reduce((p, item) => p * item.confidence, 1);
+  assert.ok(Math.abs(reading.confidence - product) < 1e-9);
+  for (const item of reading.items) {
+    assert.equal(item.probabilities.length, 10);
+    assert.ok(Math.abs(item.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.equal(item.confidence, Math.max(...item.probabilities));
+  }
+});
+
+test('touching digits are read cut apart when the cut reads more confidently than the whole', async () => {
+  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -14, jitter: 0 });
+  assert.equal(segmentLine(ink).length, 1, 'the two 0s touch');
+  const reading = await recognizeInk(ink, new NearestTemplate());
+  assert.equal(reading.digits, '00');
+});
+
+// Sure of a 0 when the image is a ring (ink left, right, top and bottom of the centre, none in it), unsure otherwise.
+const ringSpotter: DigitClassifier = {
+  async classify(images, count) {
+    const out = new Float32Array(count * 10);
+    for (let k = 0; k < count; k++) {
+      const at = (x: number, y: number) => images[k * 784 + y * 28 + x];
+      const ring = at(14, 14) < 0.1 && [0, 1, 2, 3].every((side) => {
+        for (let r = 2; r < 12; r++) {
+          const [x, y] = [[14 - r, 14], [14 + r, 14], [14, 14 - r], [14, 14 + r]][side];
+          if (at(x, y) > 0.5) return true;
+        }
+        return false;
+      });
+      const guess = ring ? 0 : 1;
+      for (let d = 0; d < 10; d++) out[k * 10 + d] = d === guess ? (ring ? 0.91 : 0.55) : ring ? 0.01 : 0.05;
+    }
+    return out;
+  },
+};
+
+test('a single wide digit is not cut when the whole reads better', async () => {
+  const ink = renderStrokes(digitStrokes(0), { width: 160, height: 120, box: [20, 20, 105, 80], thickness: 7 });
+  assert.equal(segmentLine(ink)[0].parts.length, 2, 'the shape alone would cut it');
+  const reading = await recognizeInk(ink, ringSpotter);
+  assert.equal(reading.digits, '0');
+});
+
+test('singleDigit reads all the ink as one digit and gives the image the classifier saw', async () => {
+  const ink = renderStrokes(digitStrokes(5, 'plain'), { width: 140, height: 140, box: [30, 20, 70, 100], thickness: 8 });
+  const { reading, images } = await recognizeDetailed(ink, new NearestTemplate(), { singleDigit: true });
+  assert.equal(reading.digits, '5');
+  assert.equal(images.length, 1);
+  assert.equal(images[0].length, 784);
+});
+
+test('a blank picture reads as no digits, without calling the classifier', async () => {
+  const classifier = new NearestTemplate();
+  const { ink } = writeNumber('', { width: 100, height: 80 });
+  const reading = await recognize(onPaper(ink), classifier);
+  assert.deepEqual(reading, { digits: '', confidence: 1, items: [] });
+  assert.equal(classifier.calls, 0);
+});
+
+function readingOf(probabilities: number[], box: Box = [0, 0, 40, 60]): Reading {
+  const digit = probabilities.indexOf(Math.max(...probabilities));
+  return { digits: String(digit), confidence: probabilities[digit], items: [{ digit, confidence: probabilities[digit], box, probabilities }] };
+}
+
+test('"not sure" when empty, when two candidates are close, when a digit is a dot, and sure otherwise', () => {
+  const clear = [0.01, 0.9, 0.01, 0.01, 0.01, 0.02, 0.01, 0.01, 0.01, 0.01];
+  const close = [0.01, 0.45, 0.01, 0.01, 0.01, 0.01, 0.01, 0.4, 0.08, 0.01];
+  assert.equal(uncertainty({ digits: '', confidence: 1, items: [] }).reason, 'empty');
+  assert.equal(uncertainty(readingOf(close)).reason, 'close-call');
+  assert.equal(uncertainty(readingOf(clear, [10, 10, 3, 4])).reason, 'too-small');
+  assert.equal(isUnsure(readingOf(clear)), false);
+  assert.ok(Math.abs(uncertainty(readingOf(close)).margin - 0.05) < 1e-9);
+});
