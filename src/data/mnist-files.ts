@@ -60,9 +60,9 @@ export const MNIST_MIRRORS: readonly string[] = [
   'http://yann.lecun.com/exdb/mnist/',
 ];
 
-export function mnistFilesFor(split: MnistSplit): { images: MnistFileSpec; labels: MnistFileSpec } {
-  const images = MNIST_FILES.find((f) => f.split === split && f.kind === 'images');
-  const labels = MNIST_FILES.find((f) => f.split === split && f.kind === 'labels');
+export function mnistFilesFor(split: MnistSplit, files: readonly MnistFileSpec[] = MNIST_FILES): { images: MnistFileSpec; labels: MnistFileSpec } {
+  const images = files.find((f) => f.split === split && f.kind === 'images');
+  const labels = files.find((f) => f.split === split && f.kind === 'labels');
   if (!images || !labels) throw new RangeError(`no MNIST split '${split}' (expected 'train' or 'test')`);
   return { images, labels };
 }

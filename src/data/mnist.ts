@@ -29,6 +29,8 @@ export interface MnistOptions extends DownloadOptions {
   download?: boolean;
   /** Where DIGITS_DATA_DIR and the cache folder come from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The files to expect (default MNIST_FILES); tests pass tiny stand-ins with their own sums. */
+  files?: readonly MnistFileSpec[];
 }
 
 export type MnistFileState =
@@ -124,7 +126,7 @@ async function prepareDir(options: MnistOptions): Promise<{ choice: DataDirChoic
 /** How to fix missing files, for people reading an error. */
 function whereToPutFiles(dir: string): string {
   return (
-    `Put the standard MNIST files (${MNIST_FILES.map((f) => `${f.name}.gz`).join(', ')}; gzip or raw) in ${dir}, ` +
+    `Put the four standard MNIST files (${MNIST_FILES.map((f) => `${f.name}.gz`).join(', ')}; gzip or raw) in ${dir}, ` +
     `or point --data-dir DIR or ${DATA_DIR_ENV} at a folder that holds them` +
     ' (without --no-download they are fetched from public mirrors when a network is available).'
   );
@@ -155,7 +157,7 @@ export async function ensureMnist(options: MnistOptions & { splits?: MnistSplit[
   const { choice, download, downloadOptions } = await prepareDir(options);
   const splits = options.splits ?? ['train', 'test'];
   const outcomes: FileOutcome[] = [];
-  for (const spec of MNIST_FILES.filter((f) => splits.includes(f.split))) {
+  for (const spec of (options.files ?? MNIST_FILES).filter((f) => splits.includes(f.split))) {
     const outcome = await ensureFile(spec, choice.dir, download, downloadOptions);
     outcomes.push({ status: outcome.status, problem: outcome.problem }); // drop the pixels: only the report is wanted
   }
@@ -167,7 +169,7 @@ export async function ensureMnist(options: MnistOptions & { splits?: MnistSplit[
 export async function loadMnist(split: MnistSplit, options: MnistOptions = {}): Promise<MnistSet> {
   if (split !== 'train' && split !== 'test') throw new RangeError(`MNIST split must be 'train' or 'test', got '${String(split)}'`);
   const { choice, download, downloadOptions } = await prepareDir(options);
-  const specs = mnistFilesFor(split);
+  const specs = mnistFilesFor(split, options.files);
   const images = await ensureFile(specs.images, choice.dir, download, downloadOptions);
   const labels = await ensureFile(specs.labels, choice.dir, download, downloadOptions);
   const problem = combinedProblem(choice.dir, [images, labels]);
