@@ -1,0 +1,204 @@
+// 2-D convolution, NHWC, as GEMM over tiles of output pixels: a tile of P output pixels is unrolled
+// (im2col) into a (P,K) matrix in per-thread scratch, K = fH*fW*inC in the filter's (fh,fw,ci) order, so
+// the filter (fH,fW,inC,outC) is already the (K,outC) B matrix. Never one im2col matrix for the whole batch.
+// Forward and both backward passes side by side; each splits its work over threads (thread, threads).
+import { NR, gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
+
+// Geometry block (i32 words) shared by the three passes, written by JavaScript from computeConv2DInfo.
+const G_BATCH = 0, G_IN_H = 1, G_IN_W = 2, G_IN_C = 3, G_OUT_H = 4, G_OUT_W = 5, G_OUT_C = 6;
+const G_F_H = 7, G_F_W = 8, G_STRIDE_H = 9, G_STRIDE_W = 10, G_DIL_H = 11, G_DIL_W = 12, G_PAD_TOP = 13, G_PAD_LEFT = 14;
+export const GEOMETRY_WORDS: i32 = 15;
+
+// @ts-ignore: decorator
+@inline function g(geom: usize, i: i32): i32 {
+  return load<i32>(geom + (<usize>i << 2));
+}
+
+function filterSize(geom: usize): i32 {
+  return g(geom, G_F_H) * g(geom, G_F_W) * g(geom, G_IN_C);
+}
+
+// Copies n floats; small channel counts are common (1, 3) so avoid memory.copy's call overhead there.
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, n: i32): void {
+  if (n == 1) store<f32>(dst, load<f32>(src));
+  else if (n & 3) memory.copy(dst, src, <usize>n << 2);
+  else for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+}
+
+// @ts-ignore: decorator
+@inline function addFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+// col (P,K) = the receptive fields of output pixels [p0, p0+P) (flat over batch, outH, outW) of x (N,H,W,C).
+function im2col(geom: usize, x: usize, p0: i32, P: i32, col: usize): void {
+  const inH = g(geom, G_IN_H), inW = g(geom, G_IN_W), inC = g(geom, G_IN_C);
+  const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W);
+  const fH = g(geom, G_F_H), fW = g(geom, G_F_W);
+  const sH = g(geom, G_STRIDE_H), sW = g(geom, G_STRIDE_W), dH = g(geom, G_DIL_H), dW = g(geom, G_DIL_W);
+  const padTop = g(geom, G_PAD_TOP), padLeft = g(geom, G_PAD_LEFT);
+  const rowBytes = <usize>inC << 2;
+  let d = col;
+  for (let p = p0; p < p0 + P; p++) {
+    const b = p / (outH * outW);
+    const rem = p - b * outH * outW;
+    const oh = rem / outW;
+    const ow = rem - oh * outW;
+    const image = x + <usize>b * <usize>inH * <usize>inW * rowBytes;
+    for (let fh = 0; fh < fH; fh++) {
+      const ih = oh * sH - padTop + fh * dH;
+      if (ih < 0 || ih >= inH) {
+        memory.fill(d, 0, <usize>fW * rowBytes);
+        d += <usize>fW * rowBytes;
+        continue;
+      }
+      for (let fw = 0; fw < fW; fw++) {
+        const iw = ow * sW - padLeft + fw * dW;
+        if (iw < 0 || iw >= inW) memory.fill(d, 0, rowBytes);
+        else copyFloats(d, image + (<usize>ih * <usize>inW + <usize>iw) * rowBytes, inC);
+        d += rowBytes;
+      }
+    }
+  }
+}
+
+// dx (N,H,W,C) += the receptive fields in dcol (P,K) of output pixels [p0, p0+P): the adjoint of im2col.
+function col2im(geom: usize, dcol: usize, p0: i32, P: i32, dx: usize): void {
+  const inH = g(geom, G_IN_H), inW = g(geom, G_IN_W), inC = g(geom, G_IN_C);
+  const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W);
+  const fH = g(geom, G_F_H), fW = g(geom, G_F_W);
+  const sH = g(geom, G_STRIDE_H), sW = g(geom, G_STRIDE_W), dH = g(geom, G_DIL_H), dW = g(geom, G_DIL_W);
+  const padTop = g(geom, G_PAD_TOP), padLeft = g(geom, G_PAD_LEFT);
+  const rowBytes = <usize>inC << 2;
+  let s = dcol;
+  for (let p = p0; p < p0 + P; p++) {
+    const b = p / (outH * outW);
+    const rem = p - b * outH * outW;
+    const oh = rem / outW;
+    const ow = rem - oh * outW;
+    const image = dx + <usize>b * <usize>inH * <usize>inW * rowBytes;
+    for (let fh = 0; fh < fH; fh++) {
+      const ih = oh * sH - padTop + fh * dH;
+      if (ih < 0 || ih >= inH) {
+        s += <usize>fW * rowBytes;
+        continue;
+      }
+      for (let fw = 0; fw < fW; fw++) {
+        const iw = ow * sW - padLeft + fw * dW;
+        if (iw >= 0 && iw < inW) addFloats(image + (<usize>ih * <usize>inW + <usize>iw) * rowBytes, s, inC);
+        s += rowBytes;
+      }
+    }
+  }
+}
+
+/** Floats of per-thread scratch each pass needs for tiles of tileP pixels. */
+export function convScratchFloats(K: i32, outC: i32, tileP: i32): i32 {
+  // col tile + packed dy tile (filter pass) + gemm scratch + private dW (filter pass, threads > 0)
+  return tileP * K + packedBFloats(tileP, outC) + gemmScratchFloats() + K * outC;
+}
+
+// @ts-ignore: decorator
+@inline function splitRange(total: i32, thread: i32, threads: i32, align: i32): i32 {
+  // start of thread's share of [0,total), in whole units of align
+  const units = (total + align - 1) / align;
+  return min(total, <i32>((<i64>units * thread) / threads) * align);
+}
+
+// y (N,outH,outW,outC) = act(conv(x (N,H,W,inC), filter) + bias); Wp is the (K,outC) filter packed by packB.
+// activation: 0 linear, 1 relu. bias may be 0 (none).
+export function conv2dForward(geom: usize, x: usize, Wp: usize, bias: usize, activation: i32, y: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+  const K = filterSize(geom), outC = g(geom, G_OUT_C);
+  const total = g(geom, G_BATCH) * g(geom, G_OUT_H) * g(geom, G_OUT_W);
+  const p0 = splitRange(total, thread, threads, tileP);
+  const p1 = splitRange(total, thread + 1, threads, tileP);
+  const col = scratch;
+  const gemmScratch = col + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC)) << 2);
+  for (let p = p0; p < p1; p += tileP) {
+    const P = min(tileP, p1 - p);
+    const out = y + ((<usize>p * <usize>outC) << 2);
+    im2col(geom, x, p, P, col);
+    gemmPacked(P, 0, outC, K, col, K, 1, Wp, out, outC, false, gemmScratch);
+    if (bias != 0 || activation != 0) biasActivation(out, P, outC, bias, activation);
+  }
+}
+
+// rows (P,outC) = act(rows + bias (outC)), in place.
+export function biasActivation(rows: usize, P: i32, outC: i32, bias: usize, activation: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < P; r++) {
+    const row = rows + ((<usize>r * <usize>outC) << 2);
+    let c = 0;
+    for (; c + 4 <= outC; c += 4) {
+      const o = <usize>c << 2;
+      let v = v128.load(row + o);
+      if (bias != 0) v = f32x4.add(v, v128.load(bias + o));
+      if (activation == 1) v = f32x4.max(v, zero);
+      v128.store(row + o, v);
+    }
+    for (; c < outC; c++) {
+      const o = <usize>c << 2;
+      let v = load<f32>(row + o);
+      if (bias != 0) v += load<f32>(bias + o);
+      if (activation == 1) v = max(v, <f32>0);
+      store<f32>(row + o, v);
+    }
+  }
+}
+
+// dW (K,outC) = sum over output pixels of col^T (K,P) * dy (P,outC). Thread 0 accumulates into dW, others
+// into a private dW in their scratch which conv2dBackpropFilterReduce then adds in.
+export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+  const K = filterSize(geom), outC = g(geom, G_OUT_C);
+  const total = g(geom, G_BATCH) * g(geom, G_OUT_H) * g(geom, G_OUT_W);
+  const p0 = splitRange(total, thread, threads, tileP);
+  const p1 = splitRange(total, thread + 1, threads, tileP);
+  const col = scratch;
+  const dyPacked = col + ((<usize>tileP * K) << 2);
+  const gemmScratch = dyPacked + ((<usize>packedBFloats(tileP, outC)) << 2);
+  const target = thread == 0 ? dW : gemmScratch + ((<usize>gemmScratchFloats()) << 2);
+  memory.fill(target, 0, (<usize>K * <usize>outC) << 2);
+  for (let p = p0; p < p1; p += tileP) {
+    const P = min(tileP, p1 - p);
+    im2col(geom, x, p, P, col);
+    packB(P, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, dyPacked, 0, (outC + NR - 1) / NR);
+    // op(A) = col^T: element (k, p) is col[p*K + k]
+    gemmPacked(K, 0, outC, P, col, 1, K, dyPacked, target, outC, true, gemmScratch);
+  }
+}
+
+export function conv2dBackpropFilterReduce(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, threads: i32): void {
+  const K = filterSize(geom), outC = g(geom, G_OUT_C);
+  for (let t = 1; t < threads; t++) {
+    const priv = scratchBase + <usize>t * scratchStride + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC) + <usize>gemmScratchFloats()) << 2);
+    addFloats(dW, priv, K * outC);
+  }
+}
+
+// dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) per tile; Wtp is W^T packed by packB.
+// Threads split whole images, so their col2im writes never overlap.
+export function conv2dBackpropInput(geom: usize, dy: usize, Wtp: usize, dx: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+  const K = filterSize(geom), outC = g(geom, G_OUT_C);
+  const batch = g(geom, G_BATCH);
+  const perImage = g(geom, G_OUT_H) * g(geom, G_OUT_W);
+  const imageFloats = <usize>g(geom, G_IN_H) * <usize>g(geom, G_IN_W) * <usize>g(geom, G_IN_C);
+  const b0 = splitRange(batch, thread, threads, 1);
+  const b1 = splitRange(batch, thread + 1, threads, 1);
+  const dcol = scratch;
+  const gemmScratch = dcol + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC)) << 2);
+  if (b1 > b0) memory.fill(dx + ((<usize>b0 * imageFloats) << 2), 0, (<usize>(b1 - b0) * imageFloats) << 2);
+  for (let p = b0 * perImage; p < b1 * perImage; p += tileP) {
+    const P = min(tileP, b1 * perImage - p);
+    gemmPacked(P, 0, K, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, Wtp, dcol, K, false, gemmScratch);
+    col2im(geom, dcol, p, P, dx);
+  }
+}

@@ -1,0 +1,212 @@
+// SGEMM core: C (M,N) = op(A) (M,K) * op(B) (K,N) (+ C when accumulating), f32, row-major with strides.
+// Transposes are expressed as strides: element (m,k) of op(A) is A[m*rsA + k*csA], (k,n) of op(B) is B[k*rsB + n*csB].
+// Cache blocking (BLIS order): jc over NC columns, pc over KC depth, ic over MC rows; A blocks are packed into
+// MR-row micro-panels, B is packed once into NR-column micro-panels, and an MR x NR register tile of f32x4
+// accumulators does the work. wasm SIMD has no FMA (relaxed-simd is behind a flag in Node 20), so mul + add.
+
+export const MR: i32 = 4; // rows of the register tile
+export const NR: i32 = 8; // columns of the register tile (two f32x4)
+export const KC: i32 = 256; // depth of one packed block
+export const MC: i32 = 128; // rows of A per packed block (multiple of MR)
+export const NC: i32 = 1024; // columns of B per macro block (multiple of NR)
+
+/** Floats of scratch one thread needs for packing A plus one edge tile. */
+export function gemmScratchFloats(): i32 {
+  return MC * KC + MR * NR;
+}
+
+/** Floats the packed form of a (K,N) B takes: ceil(N/NR) panels of K rows of NR floats. */
+export function packedBFloats(K: i32, N: i32): i32 {
+  return ((N + NR - 1) / NR) * K * NR;
+}
+
+// Packs B panels [p0, p1) of a (K,N) op(B) into dst: panel j holds rows k=0..K-1, NR floats each
+// (columns j*NR .. j*NR+NR-1, zero past N). Panel j starts at dst + j*K*NR floats. p1 is clamped to the panels.
+export function packB(K: i32, N: i32, B: usize, rsB: i32, csB: i32, dst: usize, p0: i32, p1: i32): void {
+  const end = min(p1, (N + NR - 1) / NR);
+  for (let j = p0; j < end; j++) {
+    const n0 = j * NR;
+    const nr = min(NR, N - n0);
+    let d = dst + ((<usize>j * <usize>K * NR) << 2);
+    if (nr == NR && csB == 1) {
+      let s = B + (<usize>n0 << 2);
+      const step = <usize>rsB << 2;
+      for (let k = 0; k < K; k++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += step;
+        d += NR << 2;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        const row = B + ((<usize>k * <usize>rsB) << 2);
+        for (let n = 0; n < NR; n++) {
+          store<f32>(d + (<usize>n << 2), n < nr ? load<f32>(row + ((<usize>(n0 + n) * <usize>csB) << 2)) : 0);
+        }
+        d += NR << 2;
+      }
+    }
+  }
+}
+
+// Packs the (mc,kc) block of op(A) at A into MR-row micro-panels: panel i holds, for each k, MR floats
+// (rows i*MR .. i*MR+MR-1, zero past mc). Panel i starts at dst + i*kc*MR floats.
+function packA(mc: i32, kc: i32, A: usize, rsA: i32, csA: i32, dst: usize): void {
+  let d = dst;
+  for (let i = 0; i < mc; i += MR) {
+    const mr = min(MR, mc - i);
+    if (mr == MR && rsA == 1) {
+      // op(A) is a transposed matrix: the MR rows of one k are contiguous
+      let s = A + (<usize>i << 2);
+      const step = <usize>csA << 2;
+      for (let k = 0; k < kc; k++) {
+        v128.store(d, v128.load(s));
+        s += step;
+        d += MR << 2;
+      }
+    } else if (mr == MR && csA == 1) {
+      const r0 = A + ((<usize>i * <usize>rsA) << 2);
+      const r1 = r0 + (<usize>rsA << 2);
+      const r2 = r1 + (<usize>rsA << 2);
+      const r3 = r2 + (<usize>rsA << 2);
+      let k = 0;
+      // 4 rows x 4 k at a time, transposed in registers
+      for (; k + 4 <= kc; k += 4) {
+        const o = <usize>k << 2;
+        const a = v128.load(r0 + o);
+        const b = v128.load(r1 + o);
+        const c = v128.load(r2 + o);
+        const e = v128.load(r3 + o);
+        const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
+        const ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7); // a2 b2 a3 b3
+        const ce0 = v128.shuffle<f32>(c, e, 0, 4, 1, 5);
+        const ce1 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(ab0, ce0, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(ab0, ce0, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(ab1, ce1, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(ab1, ce1, 2, 3, 6, 7), 48);
+        d += 16 << 2;
+      }
+      for (; k < kc; k++) {
+        const o = <usize>k << 2;
+        store<f32>(d, load<f32>(r0 + o));
+        store<f32>(d, load<f32>(r1 + o), 4);
+        store<f32>(d, load<f32>(r2 + o), 8);
+        store<f32>(d, load<f32>(r3 + o), 12);
+        d += MR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(A + ((<usize>(i + r) * <usize>rsA + <usize>k * <usize>csA) << 2)) : 0);
+        }
+        d += MR << 2;
+      }
+    }
+  }
+}
+
+// The register tile: acc (MR,NR) = sum over kc of a (kc,MR) panel outer b (kc,NR) panel, written to c
+// (row stride ldc floats), added to c when accumulate.
+// @ts-ignore: decorator
+@inline
+function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a += MR << 2;
+    b += NR << 2;
+  }
+  const step = <usize>ldc << 2;
+  let r = c;
+  if (accumulate) {
+    v128.store(r, f32x4.add(v128.load(r), c00)); v128.store(r, f32x4.add(v128.load(r, 16), c01), 16); r += step;
+    v128.store(r, f32x4.add(v128.load(r), c10)); v128.store(r, f32x4.add(v128.load(r, 16), c11), 16); r += step;
+    v128.store(r, f32x4.add(v128.load(r), c20)); v128.store(r, f32x4.add(v128.load(r, 16), c21), 16); r += step;
+    v128.store(r, f32x4.add(v128.load(r), c30)); v128.store(r, f32x4.add(v128.load(r, 16), c31), 16);
+  } else {
+    v128.store(r, c00); v128.store(r, c01, 16); r += step;
+    v128.store(r, c10); v128.store(r, c11, 16); r += step;
+    v128.store(r, c20); v128.store(r, c21, 16); r += step;
+    v128.store(r, c30); v128.store(r, c31, 16);
+  }
+}
+
+// C (mc,nc) (+)= packed A block (mc,kc) * packed B columns; B panel j of this block at bp + j*bPanelStride bytes.
+function macroKernel(mc: i32, nc: i32, kc: i32, ap: usize, bp: usize, bPanelStride: usize, C: usize, ldc: i32, accumulate: bool, edge: usize): void {
+  for (let j = 0; j < nc; j += NR) {
+    const nr = min(NR, nc - j);
+    const b = bp + <usize>(j / NR) * bPanelStride;
+    for (let i = 0; i < mc; i += MR) {
+      const mr = min(MR, mc - i);
+      const a = ap + ((<usize>i * <usize>kc) << 2);
+      const c = C + ((<usize>i * <usize>ldc + <usize>j) << 2);
+      if (mr == MR && nr == NR) {
+        microKernel(kc, a, b, c, ldc, accumulate);
+      } else {
+        // partial tile: compute the full tile into edge, then copy the valid part
+        microKernel(kc, a, b, edge, NR, false);
+        for (let r = 0; r < mr; r++) {
+          const cr = c + ((<usize>r * <usize>ldc) << 2);
+          const er = edge + ((<usize>r * NR) << 2);
+          for (let q = 0; q < nr; q++) {
+            const v = load<f32>(er + (<usize>q << 2));
+            const p = cr + (<usize>q << 2);
+            store<f32>(p, accumulate ? load<f32>(p) + v : v);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C rows [0,M) cols [n0,n1) (+)= op(A) (M,K) * packed B (K,N). n0 must be a multiple of NR.
+ * Bp is B packed by packB over all its panels; scratch holds gemmScratchFloats() floats.
+ */
+export function gemmPacked(M: i32, n0: i32, n1: i32, K: i32, A: usize, rsA: i32, csA: i32, Bp: usize, C: usize, ldc: i32, accumulate: bool, scratch: usize): void {
+  const ap = scratch;
+  const edge = scratch + ((<usize>MC * KC) << 2);
+  const panelStride = (<usize>K * NR) << 2;
+  if (K == 0) {
+    if (!accumulate) {
+      for (let m = 0; m < M; m++) memory.fill(C + ((<usize>m * <usize>ldc + <usize>n0) << 2), 0, <usize>(n1 - n0) << 2);
+    }
+    return;
+  }
+  for (let jc = n0; jc < n1; jc += NC) {
+    const nc = min(NC, n1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const acc = accumulate || pc > 0;
+      const bp = Bp + <usize>(jc / NR) * panelStride + ((<usize>pc * NR) << 2);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(mc, kc, A + ((<usize>ic * <usize>rsA + <usize>pc * <usize>csA) << 2), rsA, csA, ap);
+        macroKernel(mc, nc, kc, ap, bp, panelStride, C + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, acc, edge);
+      }
+    }
+  }
+}
+
+/** Single-threaded C (M,N) (+)= op(A) * op(B); packB needs packedBFloats(K,N), scratch gemmScratchFloats(). */
+export function sgemm(M: i32, N: i32, K: i32, A: usize, rsA: i32, csA: i32, B: usize, rsB: i32, csB: i32, C: usize, ldc: i32, accumulate: bool, packBuf: usize, scratch: usize): void {
+  packB(K, N, B, rsB, csB, packBuf, 0, (N + NR - 1) / NR);
+  gemmPacked(M, 0, N, K, A, rsA, csA, packBuf, C, ldc, accumulate, scratch);
+}

@@ -1,0 +1,25 @@
+// The 'digits-engine' TensorFlow.js backend: tfjs's cpu backend (tensor storage stays JS Float32Arrays, every
+// cpu kernel keeps working) with the engine's kernels registered over the hot ones.
+import { getKernelsForBackend, registerBackend, registerKernel, findBackendFactory } from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { ENGINE_BACKEND } from './backend_name.ts';
+import { ENGINE_KERNELS } from './kernels/index.ts';
+
+export class EngineBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // the cpu backend's first write advises installing tfjs-node in Node: not advice for this backend
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+/** Registers the backend and its kernels once; later calls do nothing. */
+export function registerEngineBackend(): void {
+  if (findBackendFactory(ENGINE_BACKEND)) return;
+  const ours = new Set(ENGINE_KERNELS.map((k) => k.kernelName));
+  for (const config of getKernelsForBackend('cpu')) {
+    if (!ours.has(config.kernelName)) registerKernel({ ...config, backendName: ENGINE_BACKEND });
+  }
+  for (const config of ENGINE_KERNELS) registerKernel(config);
+  registerBackend(ENGINE_BACKEND, () => new EngineBackend(), 1);
+}

@@ -1,0 +1,91 @@
+// The engine's public surface: `await useEngine()` makes TensorFlow.js train and predict with the engine.
+import { setBackend, getBackend } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu'; // registers the cpu kernels the engine backend reuses
+import { ENGINE_BACKEND } from './backend_name.ts';
+import { registerEngineBackend } from './backend.ts';
+import { Arena } from './arena.ts';
+import { ThreadPool } from './threads.ts';
+import { canShareMemory, loadEngineWasm } from './wasm.ts';
+import { engineRuntime, hasEngineRuntime, setEngineRuntime } from './runtime.ts';
+
+export { ENGINE_BACKEND } from './backend_name.ts';
+
+/** Bumped when the kernels' numerics or the module change. */
+export const ENGINE_VERSION = '0.1.0';
+
+export interface EngineOptions {
+  /** Threads for big kernels (the caller plus threads-1 workers); default: every core. 1 = no workers. */
+  threads?: number;
+}
+
+export interface EngineInfo {
+  backend: string;
+  threads: number;
+  simd: boolean;
+}
+
+async function defaultThreads(): Promise<number> {
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const specifier = 'node:os'; // a variable, so browser bundlers leave it alone
+    const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+    return os.availableParallelism();
+  }
+  return 1;
+}
+
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new RangeError(`engine: threads must be an integer from 1 to 256, got ${threads}`);
+  }
+  return threads;
+}
+
+let starting: Promise<void> = Promise.resolve();
+
+/**
+ * Starts the engine (once: instantiates the wasm module, starts the worker pool), registers the
+ * 'digits-engine' backend and makes it TensorFlow.js's current backend. Calling it again with another
+ * thread count restarts the pool.
+ */
+export async function useEngine(options: EngineOptions = {}): Promise<EngineInfo> {
+  const run = starting.then(async () => {
+    const wanted = checkThreads(options.threads ?? (await defaultThreads()));
+    if (!hasEngineRuntime()) {
+      const shared = canShareMemory();
+      const loaded = await loadEngineWasm(shared);
+      const arena = new Arena(loaded.memory, loaded.exports.heapBase());
+      const threads = shared ? wanted : 1;
+      const pool = await ThreadPool.start(threads, loaded.module, loaded.memory, loaded.exports.runTask);
+      setEngineRuntime({ ...loaded, arena, pool });
+    } else {
+      const rt = engineRuntime();
+      if (rt.pool.size !== wanted && rt.shared) {
+        await rt.pool.stop();
+        rt.pool = await ThreadPool.start(wanted, rt.module, rt.memory, rt.exports.runTask);
+      }
+    }
+    registerEngineBackend();
+    if (getBackend() !== ENGINE_BACKEND) await setBackend(ENGINE_BACKEND);
+  });
+  starting = run.catch(() => {});
+  await run;
+  return engineInfo();
+}
+
+export function engineInfo(): EngineInfo {
+  return { backend: ENGINE_BACKEND, threads: engineRuntime().pool.size, simd: true };
+}
+
+/** Stops the worker threads (the engine keeps working on one thread), so a process can exit promptly. */
+export async function disposeEngine(): Promise<void> {
+  if (!hasEngineRuntime()) return;
+  const rt = engineRuntime();
+  await rt.pool.stop();
+  rt.pool = await ThreadPool.start(1, rt.module, rt.memory, rt.exports.runTask);
+}
+
+/** Memory figures for leak checks: bytes the current call holds, the most any call held, the wasm memory size. */
+export function engineStats(): { arenaBytes: number; arenaHighWaterBytes: number; memoryBytes: number } {
+  return engineRuntime().arena.stats();
+}

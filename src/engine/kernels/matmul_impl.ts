@@ -1,0 +1,90 @@
+// Shared by BatchMatMul and _FusedMatMul: out (batch,M,N) = act(op(a) (batch,M,K) * op(b) (batch,K,N) + bias (N)).
+import { broadcast_util, util } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { TASK_GEMM, TASK_PACK_B, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
+
+export const ACTIVATION_LINEAR = 0;
+export const ACTIVATION_RELU = 1;
+
+/** Maps a tfjs fused activation name to the engine's code, or null when the engine does not do it. */
+export function activationCode(activation: string | undefined): number | null {
+  if (activation === undefined || activation === 'linear') return ACTIVATION_LINEAR;
+  if (activation === 'relu') return ACTIVATION_RELU;
+  return null;
+}
+
+export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
+  if (t.dtype !== 'float32') return null;
+  const values = backend.data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : null;
+}
+
+// Packing B is a copy of K*N floats: worth splitting over threads only when large.
+const PARALLEL_PACK_FLOATS = 1 << 18;
+const ALL_PANELS = 0x7fffffff;
+
+/**
+ * Returns null where the engine does not cover the case (the caller then runs the cpu kernel, which also
+ * reports shape errors in tfjs's own words).
+ */
+export function engineMatMul(
+  backend: MathBackendCPU,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: TensorInfo | null,
+  activation: number,
+): TensorInfo | null {
+  const aValues = float32Values(backend, a);
+  const bValues = float32Values(backend, b);
+  const biasValues = bias ? float32Values(backend, bias) : null;
+  if (!aValues || !bValues || (bias && !biasValues)) return null;
+  const aRank = a.shape.length, bRank = b.shape.length;
+  if (aRank < 2 || bRank < 2) return null;
+  const M = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
+  const K = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
+  const Kb = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
+  const N = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  if (K !== Kb || M === 0 || N === 0) return null;
+  const batchA = util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = util.sizeFromShape(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  if (biasValues && biasValues.length !== N) return null;
+  const batchShape = broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = Math.max(batchA, batchB);
+
+  const rt = engineRuntime();
+  const { arena, exports } = rt;
+  arena.reset();
+  // op(A) element (m,k): A stored (M,K) unless transposed, then (K,M); likewise op(B) (k,n) from (K,N) or (N,K)
+  const rsA = transposeA ? 1 : K, csA = transposeA ? M : 1;
+  const rsB = transposeB ? 1 : N, csB = transposeB ? K : 1;
+  const aPtr = arena.allocCopy(aValues);
+  const bPtr = arena.allocCopy(bValues);
+  const biasPtr = biasValues ? arena.allocCopy(biasValues) : 0;
+  const cPtr = arena.alloc(batch * M * N * 4);
+  const packedFloats = exports.packedBFloats(K, N);
+  const packed = arena.alloc(packedFloats * 4);
+  const threads = threadsFor(rt, 2 * M * N * K);
+  const scratchStride = exports.gemmScratchFloats() * 4;
+  const scratch = arena.alloc(scratchStride * threads);
+  for (let i = 0; i < batch; i++) {
+    const aBatch = aPtr + (batchA === 1 ? 0 : i * M * K * 4);
+    const bBatch = bPtr + (batchB === 1 ? 0 : i * K * N * 4);
+    if (i === 0 || batchB !== 1) {
+      if (threads > 1 && K * N >= PARALLEL_PACK_FLOATS) {
+        runEngineTask(rt, TASK_PACK_B, [K, N, bBatch, rsB, csB, packed], threads);
+      } else {
+        exports.packB(K, N, bBatch, rsB, csB, packed, 0, ALL_PANELS);
+      }
+    }
+    const cBatch = cPtr + i * M * N * 4;
+    runEngineTask(rt, TASK_GEMM, [M, N, K, aBatch, rsA, csA, packed, cBatch, N, 0, scratch, scratchStride], threads);
+    if (biasPtr !== 0 || activation !== ACTIVATION_LINEAR) exports.biasActivation(cBatch, M, N, biasPtr, activation);
+  }
+  const out = arena.f32(cPtr, batch * M * N).slice();
+  arena.reset();
+  return backend.makeTensorInfo([...batchShape, M, N], 'float32', out);
+}

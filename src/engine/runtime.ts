@@ -1,0 +1,52 @@
+// The engine's one live state: the wasm instance, its memory arena and the thread pool. Kernels reach it
+// through engineRuntime(); useEngine (index.ts) creates it.
+import { Arena } from './arena.ts';
+import type { ThreadPool } from './threads.ts';
+import type { EngineExports } from './wasm.ts';
+
+export interface EngineRuntime {
+  exports: EngineExports;
+  arena: Arena;
+  pool: ThreadPool; // replaced when the thread count changes
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  shared: boolean;
+}
+
+let current: EngineRuntime | null = null;
+
+export function setEngineRuntime(runtime: EngineRuntime | null): void {
+  current = runtime;
+}
+
+export function engineRuntime(): EngineRuntime {
+  if (!current) throw new Error('engine: not started; call await useEngine() first');
+  return current;
+}
+
+export function hasEngineRuntime(): boolean {
+  return current !== null;
+}
+
+/**
+ * Task records: i32 words, kind first (asm/tasks.ts). Writes one into the arena and runs it on `threads`.
+ */
+export const TASK_GEMM = 1;
+export const TASK_PACK_B = 2;
+export const TASK_CONV_FORWARD = 3;
+export const TASK_CONV_BACKPROP_FILTER = 4;
+export const TASK_CONV_BACKPROP_INPUT = 5;
+
+export function runEngineTask(runtime: EngineRuntime, kind: number, args: number[], threads: number): void {
+  const task = runtime.arena.alloc((args.length + 1) * 4);
+  const words = runtime.arena.i32(task, args.length + 1);
+  words[0] = kind;
+  for (let i = 0; i < args.length; i++) words[i + 1] = args[i];
+  runtime.pool.run(task, threads);
+}
+
+/** Threads worth using for `flops` of work: each extra thread must have enough work to pay for waking it. */
+export const MIN_FLOPS_PER_THREAD = 4e6;
+export function threadsFor(runtime: EngineRuntime, flops: number): number {
+  return Math.max(1, Math.min(runtime.pool.size, Math.floor(flops / MIN_FLOPS_PER_THREAD)));
+}

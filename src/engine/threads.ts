@@ -1,0 +1,166 @@
+// A pool of workers over the engine's shared memory. Each worker instantiates the same module with the same
+// memory and sleeps on a control word; a job is a task record in that memory (see asm/tasks.ts) which every
+// thread, the caller included as thread 0, runs its own share of. Workers are plain JS source, so the same
+// code runs as a Node worker_thread (eval) and a browser Web Worker (Blob URL).
+
+// Control words (Int32Array over a SharedArrayBuffer)
+const GENERATION = 0; // bumped once per job; workers wait on it
+const TASK = 1; // task record byte offset, or -1 to stop
+const THREADS = 2; // threads taking part in this job
+const DONE = 3; // workers that finished this job
+const CONTROL_WORDS = 4;
+
+// Spin this many checks of the control word before sleeping: a wake-up from Atomics.wait costs tens of
+// microseconds, longer than a small kernel, and a training step calls kernels back to back.
+const WORKER_SPIN = 20000;
+const CALLER_SPIN = 1_000_000;
+
+const WORKER_SOURCE = `
+const start = ({ module, memory, control, index }, post) => {
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const ctl = new Int32Array(control);
+  let seen = Atomics.load(ctl, ${GENERATION});
+  post('ready');
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(ctl, ${GENERATION}) === seen) {
+      if (++spins > ${WORKER_SPIN}) Atomics.wait(ctl, ${GENERATION}, seen);
+    }
+    seen = Atomics.load(ctl, ${GENERATION});
+    const task = Atomics.load(ctl, ${TASK});
+    if (task < 0) return;
+    const threads = Atomics.load(ctl, ${THREADS});
+    if (index < threads) exports.runTask(task, index, threads);
+    Atomics.add(ctl, ${DONE}, 1);
+    Atomics.notify(ctl, ${DONE});
+  }
+};
+if (typeof require === 'function') {
+  const { parentPort } = require('node:worker_threads');
+  parentPort.once('message', (init) => start(init, (m) => parentPort.postMessage(m)));
+} else {
+  self.onmessage = (event) => start(event.data, (m) => self.postMessage(m));
+}
+`;
+
+interface PoolWorker {
+  terminate(): unknown;
+}
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+}
+
+/** Starts one worker running WORKER_SOURCE and resolves once it is ready for jobs. */
+type SpawnWorker = (init: WorkerInit) => Promise<PoolWorker>;
+
+async function nodeSpawner(): Promise<SpawnWorker | null> {
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) return null;
+  const specifier = 'node:worker_threads'; // a variable, so browser bundlers leave it alone
+  const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+  return (init) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      worker.once('message', () => {
+        worker.unref(); // a sleeping worker must not keep Node alive
+        resolve(worker);
+      });
+      worker.once('error', reject);
+      worker.postMessage(init);
+    });
+}
+
+function browserSpawner(): SpawnWorker | null {
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return null;
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return (init) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(url);
+      worker.onmessage = () => resolve(worker);
+      worker.onerror = (event) => reject(new Error(`engine worker failed: ${event.message}`));
+      worker.postMessage(init);
+    });
+}
+
+/** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
+function canBlock(control: Int32Array): boolean {
+  try {
+    Atomics.wait(control, TASK, 1, 0); // TASK is 0, so this returns "not-equal" at once where waiting is allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ThreadPool {
+  private readonly workers: PoolWorker[];
+  private readonly control: Int32Array;
+  private readonly runTask: (task: number, thread: number, threads: number) => void;
+  private readonly blocking: boolean;
+
+  private constructor(workers: PoolWorker[], control: Int32Array, runTask: ThreadPool['runTask']) {
+    this.workers = workers;
+    this.control = control;
+    this.runTask = runTask;
+    this.blocking = canBlock(control);
+  }
+
+  /** Threads a job can use: the workers plus the calling thread. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  /** A pool of `threads` threads (threads - 1 workers); 1 thread, or no way to start workers, means none. */
+  static async start(
+    threads: number,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    runTask: (task: number, thread: number, threads: number) => void,
+  ): Promise<ThreadPool> {
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+    if (threads <= 1) return new ThreadPool([], control, runTask);
+    const spawn = (await nodeSpawner()) ?? browserSpawner();
+    if (!spawn) return new ThreadPool([], control, runTask);
+    const workers = await Promise.all(
+      Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control: control.buffer as SharedArrayBuffer, index: i + 1 })),
+    );
+    return new ThreadPool(workers, control, runTask);
+  }
+
+  /** Runs the task record at `task` on `threads` threads (at most size), returning when all are done. */
+  run(task: number, threads: number): void {
+    const n = Math.max(1, Math.min(threads, this.size));
+    if (n === 1 || this.workers.length === 0) {
+      this.runTask(task, 0, 1);
+      return;
+    }
+    const ctl = this.control;
+    Atomics.store(ctl, TASK, task);
+    Atomics.store(ctl, THREADS, n);
+    Atomics.store(ctl, DONE, 0);
+    Atomics.add(ctl, GENERATION, 1);
+    Atomics.notify(ctl, GENERATION);
+    this.runTask(task, 0, n);
+    // every worker acknowledges every job (idle ones at once), so no worker can read a later job's words early
+    const expected = this.workers.length;
+    let spins = 0;
+    for (;;) {
+      const done = Atomics.load(ctl, DONE);
+      if (done === expected) break;
+      if (this.blocking && ++spins > CALLER_SPIN) Atomics.wait(ctl, DONE, done, 10);
+    }
+  }
+
+  /** Stops and terminates the workers. */
+  async stop(): Promise<void> {
+    Atomics.store(this.control, TASK, -1);
+    Atomics.add(this.control, GENERATION, 1);
+    Atomics.notify(this.control, GENERATION);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}
