@@ -123,13 +123,12 @@ async function prepareDir(options: MnistOptions): Promise<{ choice: DataDirChoic
   return { choice, download, downloadOptions };
 }
 
-/** How to fix missing files, for people reading an error. */
-function whereToPutFiles(dir: string): string {
-  return (
-    `Put the four standard MNIST files (${MNIST_FILES.map((f) => `${f.name}.gz`).join(', ')}; gzip or raw) in ${dir}, ` +
-    `or point --data-dir DIR or ${DATA_DIR_ENV} at a folder that holds them` +
-    ' (without --no-download they are fetched from public mirrors when a network is available).'
-  );
+/** How to fix missing files, for people reading an error; `downloadFailed` when the mirrors were tried. */
+function whereToPutFiles(dir: string, downloadFailed: boolean): string {
+  const put =
+    `put the four standard MNIST files (${MNIST_FILES.map((f) => `${f.name}.gz`).join(', ')}; gzip or raw) in ${dir}, ` +
+    `or point --data-dir DIR or ${DATA_DIR_ENV} at a folder that holds them`;
+  return downloadFailed ? `Offline? ${put[0].toUpperCase()}${put.slice(1)}.` : `To fix: ${put}, or allow downloading (no --no-download) to fetch them from public mirrors.`;
 }
 
 /** One error for everything wrong with a set of files: the single bad file's own error, or a summary naming each. */
@@ -140,10 +139,10 @@ function combinedProblem(dir: string, outcomes: FileOutcome[]): Error | undefine
   const codeOf = (o: FileOutcome) => (o.problem instanceof MnistDataError ? o.problem.code : undefined);
   if (failed.every((o) => codeOf(o) === 'files-missing')) {
     const names = failed.map((o) => `${o.status.name}(.gz)`).join(', ');
-    return new MnistDataError('files-missing', `MNIST files missing from ${dir}: ${names}. ${whereToPutFiles(dir)}`);
+    return new MnistDataError('files-missing', `MNIST files missing from ${dir}: ${names}. ${whereToPutFiles(dir, false)}`);
   }
   const downloadFailed = failed.some((o) => codeOf(o) === 'download-failed');
-  const hint = downloadFailed || failed.some((o) => codeOf(o) === 'files-missing') ? ` ${whereToPutFiles(dir)}` : '';
+  const hint = downloadFailed || failed.some((o) => codeOf(o) === 'files-missing') ? ` ${whereToPutFiles(dir, downloadFailed)}` : '';
   const errors = failed.map((o) => o.status.error).join('; ');
   return new MnistDataError(downloadFailed ? 'download-failed' : 'files-bad', `MNIST data in ${dir} is not usable: ${errors}.${hint}`);
 }
