@@ -1,7 +1,7 @@
 // MatMul kernels of the engine backend against tfjs's own cpu kernels.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
 
 // max abs diff <= 1e-4 * max(1, max |expected|)

@@ -2,8 +2,16 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './BatchMatMul.ts';
 import { fusedMatMulConfig } from './_FusedMatMul.ts';
+import { conv2DConfig } from './Conv2D.ts';
+import { fusedConv2DConfig } from './FusedConv2D.ts';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 
 export const ENGINE_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
   fusedMatMulConfig,
+  conv2DConfig,
+  fusedConv2DConfig,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
 ];

@@ -1,0 +1,46 @@
+import { Conv2DBackpropFilter, backend_util, getKernel } from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { ENGINE_BACKEND } from '../backend_name.ts';
+import { TASK_CONV_BACKPROP_FILTER, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
+import { float32Values } from './matmul_impl.ts';
+import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+
+// dW (fH,fW,inC,outC) = sum over output pixels of im2col(x)^T (K,P) * dy (P,outC), tile by tile; each thread
+// sums its tiles into its own dW, then they are added.
+export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: MathBackendCPU; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo, dy = inputs.dy as TensorInfo;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], attrs.filterShape,
+    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  const xValues = float32Values(backend, x);
+  const dyValues = float32Values(backend, dy);
+  const pixels = info.batchSize * info.outHeight * info.outWidth;
+  if (!xValues || !dyValues || !isChannelsLast(info) || pixels === 0) {
+    return (getKernel(Conv2DBackpropFilter, 'cpu')!.kernelFunc as KernelFunc)(args as never) as TensorInfo;
+  }
+  const K = info.filterHeight * info.filterWidth * info.inChannels, outC = info.outChannels;
+  const rt = engineRuntime();
+  const { arena, exports } = rt;
+  arena.reset();
+  const geom = writeGeometry(rt, info);
+  const xPtr = arena.allocCopy(xValues);
+  const dyPtr = arena.allocCopy(dyValues);
+  const dWPtr = arena.alloc(K * outC * 4);
+  const tileP = tilePixels(K);
+  const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), Math.ceil(pixels / tileP));
+  const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
+  runEngineTask(rt, TASK_CONV_BACKPROP_FILTER, [geom, xPtr, dyPtr, dWPtr, tileP, scratch, stride], threads);
+  exports.conv2dBackpropFilterReduce(geom, dWPtr, tileP, scratch, stride, threads);
+  const out = arena.f32(dWPtr, K * outC).slice();
+  arena.reset();
+  return backend.makeTensorInfo(info.filterShape, 'float32', out);
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: ENGINE_BACKEND,
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

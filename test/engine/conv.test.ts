@@ -1,0 +1,130 @@
+// Convolution kernels of the engine backend (Conv2D, _FusedConv2D, both backprops) against tfjs's cpu kernels.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
+
+// max abs diff <= 1e-4 * max(1, max |expected|)
+function assertCloseToCpu(engineValues: ArrayLike<number>, cpuValues: ArrayLike<number>, what: string): void {
+  assert.equal(engineValues.length, cpuValues.length, what);
+  let scale = 1;
+  for (let i = 0; i < cpuValues.length; i++) scale = Math.max(scale, Math.abs(cpuValues[i]));
+  let diff = 0;
+  for (let i = 0; i < cpuValues.length; i++) diff = Math.max(diff, Math.abs(engineValues[i] - cpuValues[i]));
+  assert.ok(diff <= 1e-4 * scale, `${what}: max abs diff ${diff} exceeds ${1e-4 * scale}`);
+}
+
+/** Runs `op` (returning several tensors) on the engine backend and on cpu and compares each output. */
+async function compareWithCpu(what: string, op: () => tf.Tensor[]): Promise<void> {
+  await tf.setBackend(ENGINE_BACKEND);
+  const engineOut = op().map((t) => ({ shape: t.shape, values: t.dataSync() }));
+  await tf.setBackend('cpu');
+  const cpuOut = op();
+  await tf.setBackend(ENGINE_BACKEND);
+  cpuOut.forEach((t, i) => {
+    assert.deepEqual(engineOut[i].shape, t.shape, `${what} output ${i} shape`);
+    assertCloseToCpu(engineOut[i].values, t.dataSync(), `${what} output ${i}`);
+  });
+}
+
+const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+interface ConvCase {
+  x: [number, number, number, number]; // (N,H,W,inC)
+  f: [number, number, number, number]; // (fH,fW,inC,outC)
+  stride: number;
+  pad: 'same' | 'valid';
+}
+
+const cases: ConvCase[] = [
+  { x: [1, 5, 5, 1], f: [3, 3, 1, 1], stride: 1, pad: 'valid' },
+  { x: [1, 28, 28, 1], f: [3, 3, 1, 32], stride: 1, pad: 'valid' }, // the Keras CNN's first layer, batch 1
+  { x: [3, 13, 11, 32], f: [3, 3, 32, 64], stride: 1, pad: 'valid' },
+  { x: [2, 12, 12, 8], f: [5, 5, 8, 16], stride: 1, pad: 'same' },
+  { x: [2, 9, 10, 3], f: [3, 3, 3, 5], stride: 2, pad: 'same' },
+  { x: [3, 10, 9, 6], f: [2, 3, 6, 7], stride: 2, pad: 'valid' },
+  { x: [5, 7, 7, 13], f: [1, 1, 13, 9], stride: 1, pad: 'same' },
+];
+
+test('conv2d forward equals tfjs cpu across strides, paddings and channel counts', async () => {
+  await useEngine({ threads: 2 });
+  let seed = 1;
+  for (const c of cases) {
+    const x = rand(c.x, seed++), f = rand(c.f, seed++);
+    await compareWithCpu(`conv2d ${JSON.stringify(c)}`, () => [tf.conv2d(x, f, c.stride, c.pad)]);
+  }
+});
+
+test('conv2d with dilation 2 equals tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  const x = rand([2, 11, 12, 3], 40), f = rand([3, 3, 3, 4], 41);
+  await compareWithCpu('dilated conv2d', () => [tf.conv2d(x, f, 1, 'same', 'NHWC', 2)]);
+});
+
+test('fused conv2d with bias and relu equals tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  let seed = 50;
+  for (const c of cases) {
+    const x = rand(c.x, seed++), f = rand(c.f, seed++), bias = rand([c.f[3]], seed++);
+    for (const activation of ['linear', 'relu'] as const) {
+      await compareWithCpu(`fused ${activation} ${JSON.stringify(c)}`, () => [
+        tf.fused.conv2d({ x, filter: f, strides: c.stride, pad: c.pad, bias, activation }),
+      ]);
+    }
+  }
+});
+
+test('conv2d gradients (backprop input and filter) equal tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  let seed = 100;
+  for (const c of cases) {
+    const x = rand(c.x, seed++), f = rand(c.f, seed++);
+    const outShape = tf.conv2d(x, f, c.stride, c.pad).shape;
+    const weights = rand(outShape, seed++); // a loss sum(conv * weights) gives dy = weights
+    await compareWithCpu(`conv2d grads ${JSON.stringify(c)}`, () => {
+      const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.stride, c.pad), weights)));
+      return grads([x, f]);
+    });
+  }
+});
+
+test('fused conv2d relu gradients equal tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  const x = rand([4, 12, 12, 16], 200), f = rand([3, 3, 16, 24], 201), bias = rand([24], 202);
+  const weights = rand([4, 10, 10, 24], 203);
+  await compareWithCpu('fused conv grads', () =>
+    tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
+      tf.sum(tf.mul(tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ff as tf.Tensor4D, strides: 1, pad: 'valid', bias: bb, activation: 'relu' }), weights)),
+    )([x, f, bias]),
+  );
+});
+
+test('NCHW convolution falls back to the cpu kernel', async () => {
+  await useEngine({ threads: 1 });
+  const x = rand([1, 2, 6, 6], 300), f = rand([3, 3, 2, 3], 301);
+  await compareWithCpu('NCHW conv2d', () => {
+    try {
+      return [tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid', 'NCHW')];
+    } catch (error) {
+      // tfjs cpu does not implement NCHW conv either: both backends must fail the same way
+      return [tf.scalar((error as Error).message.length)];
+    }
+  });
+});
+
+test('one thread and two threads give the same convolution results', async () => {
+  const x = rand([8, 14, 14, 16], 400), f = rand([3, 3, 16, 32], 401);
+  const weights = rand([8, 12, 12, 32], 402);
+  const run = () => {
+    const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'valid'), weights)))([x, f]);
+    return [tf.conv2d(x, f, 1, 'valid'), ...grads].map((t) => Array.from(t.dataSync()));
+  };
+  await useEngine({ threads: 1 });
+  const one = run();
+  await useEngine({ threads: 2 });
+  const two = run();
+  assert.deepEqual(two[0], one[0], 'forward');
+  assert.deepEqual(two[1], one[1], 'dx');
+  // dW sums thread partials in another order: equal within float rounding
+  assertCloseToCpu(two[2], one[2], 'dW');
+});
