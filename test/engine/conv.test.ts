@@ -27,7 +27,7 @@ async function compareWithCpu(what: string, op: () => tf.Tensor[]): Promise<void
   });
 }
 
-const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as unknown as tf.Tensor4D;
 
 interface ConvCase {
   x: [number, number, number, number]; // (N,H,W,inC)
