@@ -31,6 +31,7 @@ export async function main(args: string[]): Promise<void> {
     options: {
       seconds: { type: 'string', default: '10' },
       size: { type: 'string', default: '28' },
+      'image-workers': { type: 'string', default: '1' },
       connections: { type: 'string', default: '16' },
       requests: { type: 'string' },
       model: { type: 'string', default: defaultModelDir() },
@@ -39,14 +40,19 @@ export async function main(args: string[]): Promise<void> {
       'server-process': { type: 'boolean', default: false },
     },
   });
-  if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model);
   const seconds = boundedInt('--seconds', values.seconds, 1, 600);
   const connections = boundedInt('--connections', values.connections, 1, 1000);
   const size = boundedInt('--size', values.size, 16, 2000);
+  const imageWorkers = boundedInt('--image-workers', values['image-workers'], 0, 64);
+  if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model, imageWorkers);
   const requests = values.requests === undefined ? undefined : boundedInt('--requests', values.requests, 1, 10_000_000);
   const log = (line: string) => values.json || console.log(line);
 
-  const server = await startServerProcess(values['fake-model'] ? ['--fake-model'] : ['--model', values.model]);
+  const server = await startServerProcess([
+    ...(values['fake-model'] ? ['--fake-model'] : ['--model', values.model]),
+    '--image-workers',
+    String(imageWorkers),
+  ]);
   const url = `http://127.0.0.1:${server.port}/api/predict`;
   const sample = server.sample;
   const png = await singleDigitPng(size);
@@ -54,7 +60,7 @@ export async function main(args: string[]): Promise<void> {
     fire({ url, body: png, connections, ...(amount ? { amount } : { duration: seconds }) });
 
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
-  log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections`);
+  log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections; ${imageWorkers} image worker threads`);
   await shoot(Math.min(2000, requests ?? 2000)); // warm-up: JIT, model, sharp's thread pool
   const before = await sample();
   log(`before: rss ${mb(before.rssBytes)} MB, heap ${mb(before.heapBytes)} MB, tensors ${before.tensors}`);
@@ -74,10 +80,13 @@ export async function main(args: string[]): Promise<void> {
 
   const last = rounds.at(-1)!;
   if (values.json) {
-    console.log(JSON.stringify({ url, connections, size, bodyBytes: png.length, fakeModel: values['fake-model'], before, rounds }));
+    console.log(JSON.stringify({ url, connections, size, imageWorkers, bodyBytes: png.length, fakeModel: values['fake-model'], before, rounds }));
     return;
   }
   if (requests === undefined) log(`${seconds} s: ${formatFigures(last.figures)}`);
+  // CPU per request does not depend on what else the machine is doing, unlike requests/s: 2 cores / this = a ceiling.
+  const served = rounds.reduce((n, r) => n + r.figures.requests, 0);
+  log(`server CPU: ${((last.after.cpuMicros - before.cpuMicros) / served / 1000).toFixed(3)} ms per request (all its threads)`);
   log(`after:  rss ${mb(last.after.rssBytes)} MB, heap ${mb(last.after.heapBytes)} MB, tensors ${last.after.tensors}`);
 }
 
@@ -106,6 +115,7 @@ interface MemorySample {
   rssBytes: number;
   heapBytes: number;
   tensors: number;
+  cpuMicros: number; // the server process's user + system CPU time so far, all threads
 }
 
 /** Forks this benchmark as the server process and waits until it listens. */
@@ -134,15 +144,18 @@ async function startServerProcess(modelArgs: string[]) {
 }
 
 /** The server process: listens on a random loopback port, tells the parent, answers memory samples. */
-async function serveForBenchmark(modelDir: string | null): Promise<void> {
+async function serveForBenchmark(modelDir: string | null, imageWorkers: number): Promise<void> {
   const classifier = modelDir ? await loadRealClassifier(modelDir) : constantClassifier();
-  const app = await createServer({ classifier, model: { dir: modelDir } });
+  const app = await createServer({ classifier, model: { dir: modelDir }, imageWorkers });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   process.on('message', () => {
     (globalThis as { gc?: () => void }).gc?.(); // measure live memory, not garbage awaiting collection
     const usage = process.memoryUsage();
-    process.send!({ sample: { rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount() } });
+    const cpu = process.cpuUsage();
+    process.send!({
+      sample: { rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount(), cpuMicros: cpu.user + cpu.system },
+    });
   });
   process.on('disconnect', () => process.exit(0));
   process.send!({ port: typeof address === 'object' && address ? address.port : 0 });

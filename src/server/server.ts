@@ -8,6 +8,7 @@ import { BatchingClassifier } from './batching.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { addResponseHeaders } from './headers.ts';
 import { InFlightLimit } from './in-flight.ts';
+import { inThreadReader, WorkerPoolReader } from './image-reader.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectOpenApiRoutes } from './routes/openapi.ts';
 import { predictRoutes } from './routes/predict.ts';
@@ -22,6 +23,7 @@ export interface ServerOptions {
   maxInFlight?: number; // predictions processed at once before answering 503; default 64
   timeoutMs?: number; // per request: receiving it, and predicting; default 10 s
   batch?: boolean; // classify concurrent requests' digits in one model call; default true
+  imageWorkers?: number; // worker threads that decode and segment images; default 0 (this thread)
   logger?: boolean; // Fastify's request log (pino JSON lines); default false
 }
 
@@ -38,6 +40,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const timeoutMs = options.timeoutMs ?? defaultLimits.timeoutMs;
   const limit = new InFlightLimit(options.maxInFlight ?? defaultLimits.maxInFlight);
   const classifier = options.batch === false ? options.classifier : new BatchingClassifier(options.classifier);
+  const imageWorkers = options.imageWorkers ?? 0;
+  const reader =
+    imageWorkers > 0 ? new WorkerPoolReader(classifier, maxInputPixels, imageWorkers) : inThreadReader(classifier, maxInputPixels);
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -47,12 +52,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
   });
+  app.addHook('onClose', () => reader.close());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   addResponseHeaders(app);
   const openApiRoutes = collectOpenApiRoutes(app, { title: 'digit-recognizer', version: '0.1.0' });
 
-  await app.register(predictRoutes, { classifier, limit, maxBodyBytes, maxInputPixels, timeoutMs });
+  await app.register(predictRoutes, { classifier, reader, limit, maxBodyBytes, maxInputPixels, timeoutMs });
   await app.register(healthRoutes, { model: options.model ?? { dir: null }, limit });
   await app.register(openApiRoutes);
   await app.register(webRoutes, { webDir: options.webDir ?? null });

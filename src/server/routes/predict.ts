@@ -1,16 +1,17 @@
 // POST /api/predict: an image (raw body or multipart field "image") or a ready 28x28 digit (JSON) -> Reading.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { decodeImage, ImageDecodeError } from '../../image/index.ts';
-import { recognize } from '../../recognize/index.ts';
+import { ImageDecodeError } from '../../image/index.ts';
 import type { DigitClassifier, Reading } from '../../recognize/types.ts';
 import { ApiError, imageDecodeToApiError } from '../errors.ts';
+import type { ImageReader } from '../image-reader.ts';
 import { InFlightLimit } from '../in-flight.ts';
 import { readMnistPixels } from '../pixels.ts';
 import { errorResponses, pixelsBodySchema, readingSchema } from '../schemas.ts';
 
 export interface PredictRouteOptions {
-  classifier: DigitClassifier;
+  classifier: DigitClassifier; // for JSON pixels
+  reader: ImageReader; // for images
   limit: InFlightLimit;
   maxBodyBytes: number;
   maxInputPixels: number;
@@ -29,7 +30,7 @@ export const imageContentTypes = [
 ];
 
 export async function predictRoutes(app: FastifyInstance, options: PredictRouteOptions): Promise<void> {
-  const { classifier, limit, maxBodyBytes, maxInputPixels, timeoutMs } = options;
+  const { classifier, reader, limit, maxBodyBytes, maxInputPixels, timeoutMs } = options;
 
   // Only the body types this route understands: anything else (text/plain, form-urlencoded...) is a 415.
   app.removeAllContentTypeParsers();
@@ -49,8 +50,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
       throw new ApiError(400, 'empty-body', 'the request has no body: send an image, or JSON {"pixels": [784 numbers]}');
     }
     try {
-      const image = await decodeImage(bytes, { maxPixels: maxInputPixels });
-      return await recognize(image, classifier);
+      return await reader.read(bytes);
     } catch (error) {
       throw error instanceof ImageDecodeError ? imageDecodeToApiError(error, maxInputPixels) : error;
     }

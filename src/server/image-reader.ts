@@ -1,0 +1,104 @@
+// Image bytes -> Reading, on this thread or on a pool of worker threads.
+// Finding ink and preprocessing are plain JavaScript loops over every pixel: the bulk of a request's cost.
+// On this thread they cap the server at one core; the pool spreads them over the others, while the model
+// stays here, so concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
+import { Worker } from 'node:worker_threads';
+import { decodeImage, ImageDecodeError } from '../image/index.ts';
+import type { ImageDecodeErrorCode } from '../image/index.ts';
+import { recognize } from '../recognize/index.ts';
+import type { DigitClassifier, Reading } from '../recognize/types.ts';
+import type { FromWorker, ToWorker, WorkerError } from './image-worker.ts';
+
+export interface ImageReader {
+  /** Throws ImageDecodeError for bytes that are not a readable image within the pixel limit. */
+  read(bytes: Uint8Array): Promise<Reading>;
+  close(): Promise<void>;
+}
+
+export function inThreadReader(classifier: DigitClassifier, maxPixels: number): ImageReader {
+  return {
+    read: async (bytes) => recognize(await decodeImage(bytes, { maxPixels }), classifier),
+    close: async () => {},
+  };
+}
+
+// Workers start without tsx's loader (it is registered in-process, not by flags): register it, then load the source.
+const workerBootstrap = `
+  import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./image-worker.ts', import.meta.url).href)}); });
+`;
+
+interface PooledWorker {
+  worker: Worker;
+  pending: Map<number, { resolve: (reading: Reading) => void; reject: (error: unknown) => void }>;
+}
+
+/** `size` worker threads, each decoding and segmenting; their classify calls come back to `classifier` here. */
+export class WorkerPoolReader implements ImageReader {
+  private readonly workers: PooledWorker[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly classifier: DigitClassifier;
+  private readonly maxPixels: number;
+
+  constructor(classifier: DigitClassifier, maxPixels: number, size: number) {
+    this.classifier = classifier;
+    this.maxPixels = maxPixels;
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  read(bytes: Uint8Array): Promise<Reading> {
+    if (this.closed) return Promise.reject(new Error('the image reader is closed'));
+    // the least busy worker takes it
+    const pooled = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    const copy = new Uint8Array(bytes); // own buffer: request bodies may be views on a shared pool
+    return new Promise<Reading>((resolve, reject) => {
+      pooled.pending.set(id, { resolve, reject });
+      pooled.worker.postMessage({ type: 'read', id, bytes: copy } satisfies ToWorker, [copy.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private spawn(): PooledWorker {
+    const worker = new Worker(workerBootstrap, { eval: true, workerData: { maxPixels: this.maxPixels } });
+    const pooled: PooledWorker = { worker, pending: new Map() };
+    worker.unref(); // idle workers do not keep the process alive
+    worker.on('message', (message: FromWorker) => this.onMessage(pooled, message));
+    worker.on('error', (error) => this.failAll(pooled, error));
+    worker.on('exit', () => {
+      this.failAll(pooled, new Error('an image worker stopped'));
+      if (!this.closed) this.workers[this.workers.indexOf(pooled)] = this.spawn(); // replace it
+    });
+    return pooled;
+  }
+
+  private onMessage(pooled: PooledWorker, message: FromWorker): void {
+    if (message.type === 'classify') {
+      this.classifier.classify(message.images, message.count).then(
+        (probabilities) => pooled.worker.postMessage({ type: 'probabilities', callId: message.callId, probabilities } satisfies ToWorker),
+        (error) => pooled.worker.postMessage({ type: 'classify-failed', callId: message.callId, message: String(error) } satisfies ToWorker),
+      );
+      return;
+    }
+    const request = pooled.pending.get(message.id);
+    if (!request) return;
+    pooled.pending.delete(message.id);
+    if (message.type === 'reading') request.resolve(message.reading);
+    else request.reject(reviveError(message.error));
+  }
+
+  private failAll(pooled: PooledWorker, error: unknown): void {
+    for (const request of pooled.pending.values()) request.reject(error);
+    pooled.pending.clear();
+  }
+}
+
+function reviveError(error: WorkerError): Error {
+  if (error.code) return new ImageDecodeError(error.code as ImageDecodeErrorCode, error.message);
+  return new Error(error.message);
+}

@@ -1,0 +1,59 @@
+// A worker thread of the image reader pool: decodes and segments images; classification is asked of the
+// main thread, where the one model batches digits from every worker.
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeImage, ImageDecodeError } from '../image/index.ts';
+import { recognize } from '../recognize/index.ts';
+import type { DigitClassifier, Reading } from '../recognize/types.ts';
+
+export type ToWorker =
+  | { type: 'read'; id: number; bytes: Uint8Array }
+  | { type: 'probabilities'; callId: number; probabilities: Float32Array }
+  | { type: 'classify-failed'; callId: number; message: string };
+
+export interface WorkerError {
+  code?: string; // an ImageDecodeError's code
+  message: string;
+}
+
+export type FromWorker =
+  | { type: 'classify'; callId: number; images: Float32Array; count: number }
+  | { type: 'reading'; id: number; reading: Reading }
+  | { type: 'failed'; id: number; error: WorkerError };
+
+if (parentPort) {
+  const port = parentPort;
+  const { maxPixels } = workerData as { maxPixels: number };
+  const calls = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
+  let nextCallId = 1;
+
+  const mainThreadClassifier: DigitClassifier = {
+    classify(images, count) {
+      const callId = nextCallId++;
+      const own = images.slice(0, count * 28 * 28); // (count, 28, 28), in a buffer we can hand over
+      return new Promise((resolve, reject) => {
+        calls.set(callId, { resolve, reject });
+        port.postMessage({ type: 'classify', callId, images: own, count } satisfies FromWorker, [own.buffer]);
+      });
+    },
+  };
+
+  port.on('message', async (message: ToWorker) => {
+    if (message.type === 'read') {
+      try {
+        const image = await decodeImage(message.bytes, { maxPixels });
+        const reading = await recognize(image, mainThreadClassifier);
+        port.postMessage({ type: 'reading', id: message.id, reading } satisfies FromWorker);
+      } catch (error) {
+        const workerError: WorkerError =
+          error instanceof ImageDecodeError ? { code: error.code, message: error.message } : { message: String(error) };
+        port.postMessage({ type: 'failed', id: message.id, error: workerError } satisfies FromWorker);
+      }
+      return;
+    }
+    const call = calls.get(message.callId);
+    if (!call) return;
+    calls.delete(message.callId);
+    if (message.type === 'probabilities') call.resolve(message.probabilities);
+    else call.reject(new Error(message.message));
+  });
+}

@@ -1,0 +1,26 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from '../../src/server/index.ts';
+import type { Reading } from '../../src/recognize/types.ts';
+import { inkCountingClassifier, numberPng } from './helpers.ts';
+
+test('with image worker threads, images read the same as on the main thread, and bad ones fail the same', async () => {
+  const classifier = inkCountingClassifier();
+  const pooled = await createServer({ classifier, imageWorkers: 2 });
+  const inThread = await createServer({ classifier });
+  const pages = await Promise.all(['31', '4', '905'].map((digits) => numberPng(digits)));
+  const post = (app: typeof pooled, payload: Buffer) =>
+    app.inject({ method: 'POST', url: '/api/predict', headers: { 'content-type': 'image/png' }, payload });
+
+  const fromPool = await Promise.all(pages.map((page) => post(pooled, page)));
+  const fromThread = await Promise.all(pages.map((page) => post(inThread, page)));
+  const truncated = await post(pooled, pages[0].subarray(0, 60));
+
+  assert.deepEqual(fromPool.map((r) => r.statusCode), [200, 200, 200]);
+  assert.deepEqual(fromPool.map((r) => r.json<Reading>()), fromThread.map((r) => r.json<Reading>()));
+  assert.deepEqual(fromPool.map((r) => r.json<Reading>().items.length), [2, 1, 3]);
+  assert.equal(truncated.statusCode, 422);
+  assert.equal(truncated.json().error.code, 'corrupt-image');
+  await pooled.close();
+  await inThread.close();
+});
