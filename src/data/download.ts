@@ -31,6 +31,17 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
 }
 
+/** Every mirror failed for a file; `unreachable` when none even answered (offline), so trying more files is pointless. */
+export class DownloadError extends MnistDataError {
+  override name = 'DownloadError';
+  readonly unreachable: boolean;
+
+  constructor(message: string, unreachable: boolean) {
+    super('download-failed', message);
+    this.unreachable = unreachable;
+  }
+}
+
 export interface DownloadResult {
   path: string;
   url: string;
@@ -44,10 +55,11 @@ export async function downloadMnistFile(spec: MnistFileSpec, dir: string, option
   const fileName = `${spec.name}.gz`;
   const target = join(dir, fileName);
   const failures: string[] = [];
+  let answered = false; // did any mirror send an HTTP response?
   for (const mirror of mirrors) {
     const url = new URL(fileName, mirror.endsWith('/') ? mirror : `${mirror}/`).href;
     try {
-      const result = await downloadFrom(url, spec, target, options);
+      const result = await downloadFrom(url, spec, target, options, () => (answered = true));
       options.onProgress?.({ file: fileName, url, phase: 'done', receivedBytes: result.receivedBytes, totalBytes: result.receivedBytes });
       return { path: target, url, idx: result.idx, sha256: result.sha256 };
     } catch (error) {
@@ -57,7 +69,7 @@ export async function downloadMnistFile(spec: MnistFileSpec, dir: string, option
     }
   }
   const tried = failures.length === 0 ? 'no mirrors were given' : failures.join('; ');
-  throw new MnistDataError('download-failed', `could not download ${fileName} into ${dir} (${tried})`);
+  throw new DownloadError(`could not download ${fileName} into ${dir} (${tried})`, !answered);
 }
 
 async function downloadFrom(
@@ -65,6 +77,7 @@ async function downloadFrom(
   spec: MnistFileSpec,
   target: string,
   options: DownloadOptions,
+  onAnswer: () => void,
 ): Promise<{ idx: IdxData; sha256: string; receivedBytes: number }> {
   const fetchFn: FetchLike = options.fetch ?? ((u, init) => fetch(u, init));
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
@@ -79,6 +92,7 @@ async function downloadFrom(
   try {
     armIdleTimer();
     const response = await fetchFn(url, { signal: controller.signal });
+    onAnswer();
     if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
     if (!response.body) throw new Error('empty response');
     const lengthHeader = response.headers.get('content-length');

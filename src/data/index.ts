@@ -7,7 +7,7 @@ export { MNIST_FILES, MNIST_MIRRORS, MNIST_ROWS, MNIST_COLS, mnistFilesFor } fro
 export type { MnistFileSpec, MnistSplit } from './mnist-files.ts';
 export { resolveDataDir, chooseDataDir, userCacheDir, checkDataDir, DATA_DIR_ENV } from './data-dir.ts';
 export type { DataDirChoice } from './data-dir.ts';
-export { downloadMnistFile } from './download.ts';
+export { downloadMnistFile, DownloadError } from './download.ts';
 export type { DownloadOptions, DownloadProgress, FetchLike } from './download.ts';
 export { stderrDownloadProgress } from './progress.ts';
 export { loadMnist, ensureMnist, pairImagesWithLabels } from './mnist.ts';

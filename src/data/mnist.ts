@@ -3,7 +3,7 @@ import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseDataDir, checkDataDir, DATA_DIR_ENV } from './data-dir.ts';
 import type { DataDirChoice } from './data-dir.ts';
-import { downloadMnistFile } from './download.ts';
+import { DownloadError, downloadMnistFile } from './download.ts';
 import type { DownloadOptions } from './download.ts';
 import { IdxError, MnistDataError } from './errors.ts';
 import type { IdxData } from './idx.ts';
@@ -72,8 +72,14 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Shared across the files of one call: once no mirror answers, we are offline and stop trying. */
+interface DownloadSession {
+  options: DownloadOptions;
+  offline: boolean;
+}
+
 /** Finds, verifies and (when allowed) fetches one standard file; never throws for a per-file problem. */
-async function ensureFile(spec: MnistFileSpec, dir: string, download: boolean, options: DownloadOptions): Promise<FileOutcome> {
+async function ensureFile(spec: MnistFileSpec, dir: string, download: boolean, session: DownloadSession): Promise<FileOutcome> {
   const base = { name: spec.name, split: spec.split, kind: spec.kind };
   const badPaths: string[] = [];
   let problem: Error | undefined;
@@ -93,6 +99,10 @@ async function ensureFile(spec: MnistFileSpec, dir: string, download: boolean, o
     const missing = new MnistDataError('files-missing', `${spec.name}(.gz) is missing from ${dir}`);
     return { status: { ...base, state: 'missing', ok: false, error: missing.message }, problem: missing };
   }
+  if (session.offline) {
+    const skipped = new MnistDataError('download-failed', `${problem ? `${problem.message}; ` : ''}${spec.name}(.gz) not downloaded: no mirror could be reached`);
+    return { status: { ...base, state: problem ? 'bad' : 'missing', ok: false, error: skipped.message }, problem: skipped };
+  }
   // A corrupt file is never left where a good one is expected: remove it, then fetch a fresh copy.
   for (const path of badPaths) {
     try {
@@ -104,23 +114,24 @@ async function ensureFile(spec: MnistFileSpec, dir: string, download: boolean, o
     }
   }
   try {
-    const fetched = await downloadMnistFile(spec, dir, options);
+    const fetched = await downloadMnistFile(spec, dir, session.options);
     const state = badPaths.length > 0 ? 'replaced' : 'downloaded';
     return { status: { ...base, state, ok: true, path: fetched.path, count: fetched.idx.count, sha256: fetched.sha256 }, idx: fetched.idx };
   } catch (error) {
     if (!(error instanceof MnistDataError)) throw error;
+    if (error instanceof DownloadError && error.unreachable) session.offline = true;
     const state = badPaths.length > 0 ? 'bad' : 'missing';
     const message = problem ? `${problem.message}; deleted it, then ${error.message}` : error.message;
     return { status: { ...base, state, ok: false, error: message }, problem: new MnistDataError(error.code, message) };
   }
 }
 
-async function prepareDir(options: MnistOptions): Promise<{ choice: DataDirChoice; download: boolean; downloadOptions: DownloadOptions }> {
+async function prepareDir(options: MnistOptions): Promise<{ choice: DataDirChoice; download: boolean; session: DownloadSession }> {
   const choice = chooseDataDir(options.dataDir, options.env);
   const download = options.download ?? true;
   await checkDataDir(choice.dir, { create: download && choice.source === 'cache' });
   const downloadOptions: DownloadOptions = { ...options, onProgress: options.onProgress ?? stderrDownloadProgress() };
-  return { choice, download, downloadOptions };
+  return { choice, download, session: { options: downloadOptions, offline: false } };
 }
 
 /** How to fix missing files, for people reading an error; `downloadFailed` when the mirrors were tried. */
@@ -139,12 +150,12 @@ function combinedProblem(dir: string, outcomes: FileOutcome[]): Error | undefine
   const codeOf = (o: FileOutcome) => (o.problem instanceof MnistDataError ? o.problem.code : undefined);
   if (failed.every((o) => codeOf(o) === 'files-missing')) {
     const names = failed.map((o) => `${o.status.name}(.gz)`).join(', ');
-    return new MnistDataError('files-missing', `MNIST files missing from ${dir}: ${names}. ${whereToPutFiles(dir, false)}`);
+    return new MnistDataError('files-missing', `MNIST files missing from ${dir}: ${names}.\n${whereToPutFiles(dir, false)}`);
   }
   const downloadFailed = failed.some((o) => codeOf(o) === 'download-failed');
-  const hint = downloadFailed || failed.some((o) => codeOf(o) === 'files-missing') ? ` ${whereToPutFiles(dir, downloadFailed)}` : '';
-  const errors = failed.map((o) => o.status.error).join('; ');
-  return new MnistDataError(downloadFailed ? 'download-failed' : 'files-bad', `MNIST data in ${dir} is not usable: ${errors}.${hint}`);
+  const hint = downloadFailed || failed.some((o) => codeOf(o) === 'files-missing') ? `\n${whereToPutFiles(dir, downloadFailed)}` : '';
+  const errors = failed.map((o) => `\n  ${o.status.error}`).join('');
+  return new MnistDataError(downloadFailed ? 'download-failed' : 'files-bad', `MNIST data in ${dir} is not usable:${errors}${hint}`);
 }
 
 /**
@@ -153,11 +164,11 @@ function combinedProblem(dir: string, outcomes: FileOutcome[]): Error | undefine
  * Throws only for a problem with the folder itself; per-file problems are in the report (`ok` false).
  */
 export async function ensureMnist(options: MnistOptions & { splits?: MnistSplit[] } = {}): Promise<MnistReport & { problem?: Error }> {
-  const { choice, download, downloadOptions } = await prepareDir(options);
+  const { choice, download, session } = await prepareDir(options);
   const splits = options.splits ?? ['train', 'test'];
   const outcomes: FileOutcome[] = [];
   for (const spec of (options.files ?? MNIST_FILES).filter((f) => splits.includes(f.split))) {
-    const outcome = await ensureFile(spec, choice.dir, download, downloadOptions);
+    const outcome = await ensureFile(spec, choice.dir, download, session);
     outcomes.push({ status: outcome.status, problem: outcome.problem }); // drop the pixels: only the report is wanted
   }
   const problem = combinedProblem(choice.dir, outcomes);
@@ -167,10 +178,10 @@ export async function ensureMnist(options: MnistOptions & { splits?: MnistSplit[
 /** Loads one split, verified against the standard sums; fetches the files first if needed and allowed. */
 export async function loadMnist(split: MnistSplit, options: MnistOptions = {}): Promise<MnistSet> {
   if (split !== 'train' && split !== 'test') throw new RangeError(`MNIST split must be 'train' or 'test', got '${String(split)}'`);
-  const { choice, download, downloadOptions } = await prepareDir(options);
+  const { choice, download, session } = await prepareDir(options);
   const specs = mnistFilesFor(split, options.files);
-  const images = await ensureFile(specs.images, choice.dir, download, downloadOptions);
-  const labels = await ensureFile(specs.labels, choice.dir, download, downloadOptions);
+  const images = await ensureFile(specs.images, choice.dir, download, session);
+  const labels = await ensureFile(specs.labels, choice.dir, download, session);
   const problem = combinedProblem(choice.dir, [images, labels]);
   if (problem) throw problem;
   return pairImagesWithLabels(images.idx!, labels.idx!, images.status.path!, labels.status.path!);

@@ -115,10 +115,22 @@ test('when every mirror fails, the error names each one and says where to put th
     assert.ok(error.message.includes(`could not download train-images-idx3-ubyte.gz into ${dir}`), error.message);
     assert.ok(error.message.includes(`${mirror('missing')}train-images-idx3-ubyte.gz: HTTP 404`), error.message);
     assert.ok(error.message.includes(`127.0.0.1:${closedPort}/train-images-idx3-ubyte.gz: fetch failed (ECONNREFUSED)`), error.message);
-    assert.match(error.message, /Offline\? Put the four standard MNIST files .* or point --data-dir DIR or DIGITS_DATA_DIR/);
+    assert.match(error.message, /Offline\? Put the four standard MNIST files [\s\S]* or point --data-dir DIR or DIGITS_DATA_DIR/);
     return true;
   });
   assert.deepEqual(await readdir(dir), []);
+});
+
+test('when no mirror answers at all, the remaining files are not tried', async (t) => {
+  const dir = await tempDir(t);
+  const urls: string[] = [];
+  const countingFetch = (url: string, init: { signal: AbortSignal }) => (urls.push(url), fetch(url, init));
+  const mirrors = [`http://127.0.0.1:${closedPort}/`];
+  const report = await ensureMnist({ dataDir: dir, files, splits: ['train'], mirrors, fetch: countingFetch, onProgress: () => {} });
+  assert.deepEqual(urls, [`http://127.0.0.1:${closedPort}/train-images-idx3-ubyte.gz`]);
+  assert.deepEqual(report.files.map((f) => f.state), ['missing', 'missing']);
+  assert.match(report.files[1].error ?? '', /train-labels-idx1-ubyte\(\.gz\) not downloaded: no mirror could be reached/);
+  assert.match(report.problem?.message ?? '', /Offline\?/);
 });
 
 test('a corrupt file is deleted and replaced by a verified download', async (t) => {

@@ -10,7 +10,7 @@ const SOURCE_NOTE = { flag: '--data-dir', env: '$DIGITS_DATA_DIR', cache: 'user 
 
 /** One line per file: `  train-images-idx3-ubyte.gz  60000 images  sha256 ba891046e650…  ok`. */
 export function formatFileStatus(file: MnistFileStatus): string {
-  if (!file.ok) return `  ${file.name.padEnd(27)} ${file.state}`;
+  if (!file.ok) return `  ${file.name.padEnd(27)} ${file.state}`; // the error that follows says why
   const shown = file.path ? basename(file.path) : file.name;
   const note = file.state === 'ok' ? 'ok' : file.state; // 'downloaded' or 'replaced' says how it got there
   return `  ${shown.padEnd(27)} ${String(file.count).padStart(5)} ${file.kind.padEnd(6)}  sha256 ${file.sha256?.slice(0, 12)}…  ${note}`;
