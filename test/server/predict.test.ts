@@ -95,3 +95,22 @@ test('concurrent requests are classified together in one batch', async () => {
   assert.ok(classifier.calls < 8, `expected batching, got ${classifier.calls} model calls for 8 digits`);
   await app.close();
 });
+
+test('a page with no digits, only ruled lines and specks of dust, reads as no digits', async () => {
+  const app = await createServer({ classifier: inkCountingClassifier() });
+  const { ink } = drawNumber('000'); // just for the page size: cleared below
+  ink.data.fill(0);
+  for (const y of [20, 50, 80, 110]) for (let x = 0; x < ink.width; x++) if (y < ink.height) ink.data[y * ink.width + x] = 0.5;
+  for (const [x, y] of [[40, 35], [130, 64], [200, 95]]) ink.data[y * ink.width + x] = 1;
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/predict',
+    headers: { 'content-type': 'image/png' },
+    payload: await inkToPaper(ink).png().toBuffer(),
+  });
+
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.json<Reading>().digits, '');
+  await app.close();
+});

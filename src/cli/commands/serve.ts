@@ -1,5 +1,6 @@
 // `digits serve [--port N] [--host H] [--model DIR]` (and `npm start`): the drawing app and the HTTP API.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { createServer, defaultModelDir, defaultWebDir, webBuildModule } from '../../server/index.ts';
@@ -11,6 +12,7 @@ interface ServeOptions {
   host?: string;
   model: string;
   webDir: string;
+  imageWorkers: number;
   log?: boolean;
 }
 
@@ -22,13 +24,25 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on (default: $HOST or localhost)')
     .option('--model <dir>', 'model folder', defaultModelDir())
     .option('--web-dir <dir>', 'the built web app', defaultWebDir())
+    .option(
+      '--image-workers <n>',
+      'worker threads that decode images and find digits (0: on the main thread)',
+      parseIntFlag('--image-workers', 0, 64),
+      Math.max(1, availableParallelism() - 1),
+    )
     .option('--log', 'log each request (JSON lines on stdout)')
     .action(async (options: ServeOptions) => {
       const port = options.port ?? portFromEnv();
       const host = options.host ?? process.env.HOST ?? 'localhost';
       const classifier = await loadModelOrExplain(options.model);
       const webDir = await ensureWebBuilt(options.webDir);
-      const app = await createServer({ classifier, model: { dir: options.model }, webDir, logger: options.log });
+      const app = await createServer({
+        classifier,
+        model: { dir: options.model },
+        webDir,
+        imageWorkers: options.imageWorkers,
+        logger: options.log,
+      });
       try {
         await app.listen({ port, host });
       } catch (error) {
