@@ -12,6 +12,7 @@ export type IdxErrorCode =
   | 'label-out-of-range' // a label outside 0-9
   | 'length-mismatch' // images and labels files with different sample counts
   | 'checksum-mismatch' // decompressed content differs from the standard file
+  | 'too-large' // decompresses to more bytes than the file can hold
   | 'unreadable'; // the file exists but cannot be read (permissions, a folder in its place)
 
 /** A bad IDX file. `file` is the path as given; the message starts with it. */
@@ -33,7 +34,8 @@ export class IdxError extends Error {
 export type MnistDataErrorCode =
   | 'dir-not-found' // the data folder does not exist
   | 'not-a-directory' // a file where the data folder should be
-  | 'dir-unreadable' // the folder exists but cannot be listed or written
+  | 'dir-unreadable' // the folder exists but cannot be listed
+  | 'dir-not-writable' // downloads cannot be saved in the folder
   | 'files-missing' // files absent and downloading was not allowed
   | 'download-failed' // every mirror failed for a file
   | 'files-bad'; // files present but corrupt, and not replaced

@@ -46,14 +46,20 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** The IDX bytes inside `bytes`: decompressed when gzip, as-is otherwise. */
-export async function decompressIdx(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+/**
+ * The IDX bytes inside `bytes`: decompressed when gzip, as-is otherwise. `maxBytes` bounds the decompressed
+ * size, so a damaged or hostile file cannot exhaust memory.
+ */
+export async function decompressIdx(bytes: Uint8Array, file: string, maxBytes = 1 << 30): Promise<Uint8Array> {
   if (bytes.length === 0) throw new IdxError('empty-file', file, 'the file is empty (0 bytes)');
   if (!isGzip(bytes)) return bytes;
   let raw: Uint8Array;
   try {
-    raw = await gunzip(bytes);
+    raw = await gunzip(bytes, { maxOutputLength: maxBytes });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new IdxError('too-large', file, `decompresses to more than ${maxBytes} bytes`);
+    }
     const reason = (error as Error).message;
     throw new IdxError('corrupt-gzip', file, `corrupt gzip data (${reason}); the file is damaged or cut short`);
   }

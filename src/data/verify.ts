@@ -1,4 +1,5 @@
-// Checks bytes against a standard MNIST file: well-formed IDX of the right kind, count and size, then the
+// Checks bytes against a standard MNIST file: well-formed IDX of the right kind, count and size (decompressing
+// no more than the standard size, so a file bigger than the standard one stops early), then the
 // SHA-256 of the decompressed content. Structural checks come first so a bad file gets the most specific error.
 import { createHash } from 'node:crypto';
 import { IdxError } from './errors.ts';
@@ -13,7 +14,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /** Decodes and verifies `bytes` (gzip or raw) as the standard file `spec`; `file` names it in errors. */
 export async function decodeMnistFile(bytes: Uint8Array, spec: MnistFileSpec, file: string): Promise<{ idx: IdxData; sha256: string }> {
-  const raw = await decompressIdx(bytes, file);
+  const raw = await decompressIdx(bytes, file, spec.bytes);
   const idx = parseIdx(raw, file, { kind: spec.kind, count: spec.count, rows: MNIST_ROWS, cols: MNIST_COLS });
   const sha256 = sha256Hex(raw);
   if (sha256 !== spec.sha256) {

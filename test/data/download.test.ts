@@ -20,7 +20,8 @@ const requests: string[] = [];
 
 // /good/ serves the files; /missing/ 404s; /dropped/ closes the connection halfway through the body;
 // /truncated/ serves the first half of each file as if it were whole; /wrong/ serves valid IDX with other
-// pixels; /hang/ sends headers and a few bytes, then nothing.
+// pixels; /hang/ sends headers and a few bytes, then nothing; /encoded/ sends the IDX with Content-Encoding: gzip,
+// which fetch decodes, so the bytes arrive uncompressed.
 const server = createServer((request, response) => {
   requests.push(request.url ?? '');
   const [, mirror, name] = (request.url ?? '').split('/');
@@ -39,6 +40,8 @@ const server = createServer((request, response) => {
   } else if (mirror === 'wrong') {
     const other = name?.includes('labels') ? tinySplit('train', 6, 99).labels : tinySplit('train', 6, 99).images;
     response.writeHead(200).end(gzipSync(encodeIdx(other)));
+  } else if (mirror === 'encoded') {
+    response.writeHead(200, { 'content-encoding': 'gzip', 'content-length': body.length }).end(body);
   } else if (mirror === 'hang') {
     response.writeHead(200, { 'content-length': body.length });
     response.write(body.subarray(0, 10));
@@ -142,6 +145,22 @@ test('a corrupt file is deleted and replaced by a verified download', async (t) 
   assert.deepEqual((await readdir(dir)).sort(), ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'], 'the corrupt raw file is gone');
   const set = await loadMnist('train', { dataDir: dir, files, download: false });
   assert.deepEqual([...set.labels], [...train.labels.data]);
+});
+
+test('a file the mirror sends decompressed (Content-Encoding) is saved under its raw name', async (t) => {
+  const dir = await tempDir(t);
+  const report = await ensureMnist({ dataDir: dir, files, splits: ['train'], mirrors: [mirror('encoded')], onProgress: () => {} });
+  assert.deepEqual(report.files.map((f) => f.state), ['downloaded', 'downloaded']);
+  assert.deepEqual((await readdir(dir)).sort(), ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']);
+});
+
+test('temp files left by a killed download are removed; a live download\'s are kept', async (t) => {
+  const dir = await tempDir(t);
+  const stale = '.train-labels-idx1-ubyte.gz.999999999.0badf00d.part'; // no such process
+  const live = `.train-labels-idx1-ubyte.gz.${process.pid}.0badf00d.part`;
+  for (const name of [stale, live]) await writeFile(join(dir, name), 'partial');
+  await ensureMnist({ dataDir: dir, files, splits: ['train'], mirrors: [mirror('good')], onProgress: () => {} });
+  assert.deepEqual(await hiddenFiles(dir), [live]);
 });
 
 test('files already present and intact are not fetched again', async (t) => {

@@ -1,6 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'node:test';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { encodeIdx, ensureMnist, IdxError, loadMnist, MnistDataError, pairImagesWithLabels, writeIdx } from '../../src/data/index.ts';
 import { tempDir, tinySplit } from './tiny-mnist.ts';
@@ -50,6 +51,18 @@ test('a truncated file in the data folder is reported as truncated, not just as 
   await writeFile(join(dir, 'train-labels-idx1-ubyte'), encodeIdx(train.labels).subarray(0, 10));
   await writeIdx(join(dir, 'train-images-idx3-ubyte'), train.images);
   await assert.rejects(loadMnist('train', { ...offline, dataDir: dir }), { name: 'IdxError', code: 'truncated' });
+});
+
+test('a gzip file that decompresses to more than the standard size is rejected without inflating it all', async (t) => {
+  const dir = await tempDir(t);
+  const padded = Buffer.concat([encodeIdx(train.labels), Buffer.alloc(1 << 20)]);
+  await writeFile(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(padded));
+  await writeIdx(join(dir, 'train-images-idx3-ubyte'), train.images);
+  await assert.rejects(loadMnist('train', { ...offline, dataDir: dir }), {
+    name: 'IdxError',
+    code: 'too-large',
+    message: `${join(dir, 'train-labels-idx1-ubyte.gz')}: decompresses to more than ${train.specs[1].bytes} bytes`,
+  });
 });
 
 test('offline with no files, the error lists the missing files, the folder and how to point at another', async (t) => {
