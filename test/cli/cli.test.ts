@@ -47,6 +47,12 @@ test('an unknown flag exits 2 with a message naming it', async () => {
   assert.match(run.stderr, /unknown option '--bogus'/);
 });
 
+test('an empty --data-dir is a usage error (exit 2), not a silent fall-back to the cache folder', async () => {
+  const run = await digits(['data', '--data-dir', '', '--no-download']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--data-dir needs a folder/);
+});
+
 test('an unknown command exits 2', async () => {
   const run = await digits(['frobnicate']);
   assert.equal(run.code, 2);

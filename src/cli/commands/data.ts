@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ensureMnist } from '../../data/index.ts';
 import type { MnistFileStatus, MnistReport } from '../../data/index.ts';
+import { UsageError } from '../errors.ts';
 
 const SOURCE_NOTE = { flag: '--data-dir', env: '$DIGITS_DATA_DIR', cache: 'user cache folder' } as const;
 
@@ -36,6 +37,7 @@ export function registerDataCommand(program: Command): void {
     .option('--no-download', 'never fetch: only check the files already there')
     .option('--json', 'print the report as one JSON object: {dir, source, ok, files: [{name, state, count, sha256, error}]}')
     .action(async (options: { dataDir?: string; download: boolean; json?: boolean }) => {
+      if (options.dataDir?.trim() === '') throw new UsageError('--data-dir needs a folder, got an empty string');
       const { problem, ...report } = await ensureMnist({ dataDir: options.dataDir, download: options.download });
       process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
       if (problem) throw problem;
