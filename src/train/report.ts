@@ -244,6 +244,7 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .confusion td.miss { background: rgba(var(--miss), var(--alpha)); font-weight: 600; }
 .confusion td.zero { color: var(--muted); opacity: .45; }
 .side-by-side { display: flex; flex-wrap: wrap; gap: 0 40px; align-items: flex-start; }
+#confusion { max-width: 620px; }
 .rows th, .rows td { padding: 4px 12px; border-bottom: 1px solid var(--line); text-align: left; }
 .rows .num { text-align: right; }
 .mistakes { display: flex; flex-wrap: wrap; gap: 12px; }
