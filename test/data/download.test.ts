@@ -101,6 +101,19 @@ test('each bad mirror is skipped with its reason until one serves an intact file
   assert.deepEqual(await hiddenFiles(dir), [], 'no temp file left behind');
 });
 
+test('a body shorter than its Content-Length is rejected as cut short', async (t) => {
+  const dir = await tempDir(t);
+  const { events, onProgress } = recorder();
+  const shortFetch = async (url: string) => {
+    const body = served.get(url.split('/').pop() ?? '') ?? Buffer.alloc(0);
+    return new Response(body.subarray(0, 20), { headers: { 'content-length': String(body.length) } });
+  };
+  const report = await ensureMnist({ dataDir: dir, files, splits: ['train'], mirrors: [mirror('any')], fetch: shortFetch, onProgress });
+  assert.equal(report.ok, false);
+  assert.match(events.find((e) => e.phase === 'failed')?.error ?? '', /download cut short: got 20 of \d+ bytes/);
+  assert.deepEqual(await readdir(dir), []);
+});
+
 test('a mirror that stops sending is abandoned after the idle timeout', async (t) => {
   const dir = await tempDir(t);
   const { events, onProgress } = recorder();
