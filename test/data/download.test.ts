@@ -106,7 +106,7 @@ test('a body shorter than its Content-Length is rejected as cut short', async (t
   const { events, onProgress } = recorder();
   const shortFetch = async (url: string) => {
     const body = served.get(url.split('/').pop() ?? '') ?? Buffer.alloc(0);
-    return new Response(body.subarray(0, 20), { headers: { 'content-length': String(body.length) } });
+    return new Response(new Uint8Array(body.subarray(0, 20)), { headers: { 'content-length': String(body.length) } });
   };
   const report = await ensureMnist({ dataDir: dir, files, splits: ['train'], mirrors: [mirror('any')], fetch: shortFetch, onProgress });
   assert.equal(report.ok, false);
