@@ -30,7 +30,7 @@ export async function main(args: string[]): Promise<void> {
     args,
     options: {
       seconds: { type: 'string', default: '10' },
-      size: { type: 'string', default: '28' },
+      size: { type: 'string', default: '64' },
       'image-workers': { type: 'string', default: '1' },
       connections: { type: 'string', default: '16' },
       requests: { type: 'string' },
@@ -61,6 +61,9 @@ export async function main(args: string[]): Promise<void> {
 
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
   log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections; ${imageWorkers} image worker threads`);
+  const first = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Blob([new Uint8Array(png)]) });
+  const reading = (await first.json()) as { digits?: string; items?: { box: number[] }[] };
+  log(`one request: ${first.status}, reads "${reading.digits}" (${reading.items?.length ?? 0} items, boxes ${JSON.stringify(reading.items?.map((i) => i.box))})`);
   await shoot(Math.min(2000, requests ?? 2000)); // warm-up: JIT, model, sharp's thread pool
   const before = await sample();
   log(`before: rss ${mb(before.rssBytes)} MB, heap ${mb(before.heapBytes)} MB, tensors ${before.tensors}`);
