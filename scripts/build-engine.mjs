@@ -20,7 +20,7 @@ const common = [
   '--outFile', 'engine.wasm',
   '-O3', '--noAssert',
   '--runtime', 'stub',
-  '--enable', 'simd', '--enable', 'bulk-memory',
+  '--enable', 'simd', '--enable', 'bulk-memory', '--enable', 'threads',
   '--importMemory', '--noExportMemory', '--initialMemory', '1', '--maximumMemory', '65536',
   '--use', 'abort=',
 ];
@@ -44,7 +44,7 @@ async function compile(extraFlags) {
   return wasm;
 }
 
-const shared = await compile(['--enable', 'threads', '--sharedMemory']);
+const shared = await compile(['--sharedMemory']);
 const single = await compile([]);
 
 function writeAtomically(path, contents) {

@@ -29,7 +29,7 @@ export function hasEngineRuntime(): boolean {
 }
 
 /**
- * Task records: i32 words, kind first (asm/tasks.ts). Writes one into the arena and runs it on `threads`.
+ * Task records: i32 words, kind, a unit counter the threads share, then arguments (asm/tasks.ts).
  */
 export const TASK_GEMM = 1;
 export const TASK_PACK_B = 2;
@@ -38,10 +38,11 @@ export const TASK_CONV_BACKPROP_FILTER = 4;
 export const TASK_CONV_BACKPROP_INPUT = 5;
 
 export function runEngineTask(runtime: EngineRuntime, kind: number, args: number[], threads: number): void {
-  const task = runtime.arena.alloc((args.length + 1) * 4);
-  const words = runtime.arena.i32(task, args.length + 1);
+  const task = runtime.arena.alloc((args.length + 2) * 4);
+  const words = runtime.arena.i32(task, args.length + 2);
   words[0] = kind;
-  for (let i = 0; i < args.length; i++) words[i + 1] = args[i];
+  words[1] = 0;
+  for (let i = 0; i < args.length; i++) words[i + 2] = args[i];
   runtime.pool.run(task, threads);
 }
 
@@ -49,4 +50,14 @@ export function runEngineTask(runtime: EngineRuntime, kind: number, args: number
 export const MIN_FLOPS_PER_THREAD = 4e6;
 export function threadsFor(runtime: EngineRuntime, flops: number): number {
   return Math.max(1, Math.min(runtime.pool.size, Math.floor(flops / MIN_FLOPS_PER_THREAD)));
+}
+
+/** Runs C (M,N) (+)= op(A) (M,K) * packed B on `threads`, in row or column chunks. */
+export function runGemmTask(
+  runtime: EngineRuntime, M: number, N: number, K: number, A: number, rsA: number, csA: number,
+  packedB: number, C: number, ldc: number, accumulate: boolean, scratch: number, scratchStride: number, threads: number,
+): void {
+  const chunk = runtime.exports.gemmChunk(M, N, threads);
+  const splitColumns = runtime.exports.gemmSplitsColumns(M, N);
+  runEngineTask(runtime, TASK_GEMM, [M, N, K, A, rsA, csA, packedB, C, ldc, accumulate ? 1 : 0, scratch, scratchStride, chunk, splitColumns], threads);
 }

@@ -13,7 +13,7 @@ const CONTROL_WORDS = 4;
 // Spin this many checks of the control word before sleeping: a wake-up from Atomics.wait costs tens of
 // microseconds, longer than a small kernel, and a training step calls kernels back to back.
 const WORKER_SPIN = 20000;
-const CALLER_SPIN = 1_000_000;
+const CALLER_SPIN = 50_000;
 
 const WORKER_SOURCE = `
 const start = ({ module, memory, control, index }, post) => {
@@ -151,7 +151,7 @@ export class ThreadPool {
     for (;;) {
       const done = Atomics.load(ctl, DONE);
       if (done === expected) break;
-      if (this.blocking && ++spins > CALLER_SPIN) Atomics.wait(ctl, DONE, done, 10);
+      if (this.blocking && ++spins > CALLER_SPIN) Atomics.wait(ctl, DONE, done);
     }
   }
 

@@ -12,6 +12,8 @@ export interface EngineExports {
     C: number, ldc: number, accumulate: boolean | number, packBuf: number, scratch: number,
   ): void;
   runTask(task: number, thread: number, threads: number): void;
+  gemmChunk(M: number, N: number, threads: number): number;
+  gemmSplitsColumns(M: number, N: number): number;
   convScratchFloats(K: number, outC: number, tileP: number): number;
   conv2dBackpropFilterReduce(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
   biasActivation(rows: number, P: number, outC: number, bias: number, activation: number): void;

@@ -1,7 +1,7 @@
 // 2-D convolution, NHWC, as GEMM over tiles of output pixels: a tile of P output pixels is unrolled
 // (im2col) into a (P,K) matrix in per-thread scratch, K = fH*fW*inC in the filter's (fh,fw,ci) order, so
 // the filter (fH,fW,inC,outC) is already the (K,outC) B matrix. Never one im2col matrix for the whole batch.
-// Forward and both backward passes side by side; each splits its work over threads (thread, threads).
+// Forward and both backward passes side by side; threads share the work through a unit counter.
 import { NR, gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
 
 // Geometry block (i32 words) shared by the three passes, written by JavaScript from computeConv2DInfo.
@@ -107,24 +107,23 @@ export function convScratchFloats(K: i32, outC: i32, tileP: i32): i32 {
   return tileP * K + packedBFloats(tileP, outC) + gemmScratchFloats() + K * outC;
 }
 
+// Threads take work units (tiles, images) from a shared counter, so a thread the OS stalls (a busy machine)
+// delays nobody: the others take its share. Results do not depend on which thread ran a unit.
 // @ts-ignore: decorator
-@inline function splitRange(total: i32, thread: i32, threads: i32, align: i32): i32 {
-  // start of thread's share of [0,total), in whole units of align
-  const units = (total + align - 1) / align;
-  return min(total, <i32>((<i64>units * thread) / threads) * align);
+@inline function nextUnit(counter: usize): i32 {
+  return atomic.add<i32>(counter, 1);
 }
 
 // y (N,outH,outW,outC) = act(conv(x (N,H,W,inC), filter) + bias); Wp is the (K,outC) filter packed by packB.
 // activation: 0 linear, 1 relu. bias may be 0 (none).
-export function conv2dForward(geom: usize, x: usize, Wp: usize, bias: usize, activation: i32, y: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+// counter is the task's shared unit counter (units: tiles of tileP output pixels).
+export function conv2dForward(geom: usize, x: usize, Wp: usize, bias: usize, activation: i32, y: usize, tileP: i32, scratch: usize, counter: usize): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
   const total = g(geom, G_BATCH) * g(geom, G_OUT_H) * g(geom, G_OUT_W);
-  const p0 = splitRange(total, thread, threads, tileP);
-  const p1 = splitRange(total, thread + 1, threads, tileP);
   const col = scratch;
   const gemmScratch = col + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC)) << 2);
-  for (let p = p0; p < p1; p += tileP) {
-    const P = min(tileP, p1 - p);
+  for (let p = nextUnit(counter) * tileP; p < total; p = nextUnit(counter) * tileP) {
+    const P = min(tileP, total - p);
     const out = y + ((<usize>p * <usize>outC) << 2);
     im2col(geom, x, p, P, col);
     gemmPacked(P, 0, outC, K, col, K, 1, Wp, out, outC, false, gemmScratch);
@@ -157,18 +156,16 @@ export function biasActivation(rows: usize, P: i32, outC: i32, bias: usize, acti
 
 // dW (K,outC) = sum over output pixels of col^T (K,P) * dy (P,outC). Thread 0 accumulates into dW, others
 // into a private dW in their scratch which conv2dBackpropFilterReduce then adds in.
-export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratch: usize, thread: i32, counter: usize): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
   const total = g(geom, G_BATCH) * g(geom, G_OUT_H) * g(geom, G_OUT_W);
-  const p0 = splitRange(total, thread, threads, tileP);
-  const p1 = splitRange(total, thread + 1, threads, tileP);
   const col = scratch;
   const dyPacked = col + ((<usize>tileP * K) << 2);
   const gemmScratch = dyPacked + ((<usize>packedBFloats(tileP, outC)) << 2);
   const target = thread == 0 ? dW : gemmScratch + ((<usize>gemmScratchFloats()) << 2);
   memory.fill(target, 0, (<usize>K * <usize>outC) << 2);
-  for (let p = p0; p < p1; p += tileP) {
-    const P = min(tileP, p1 - p);
+  for (let p = nextUnit(counter) * tileP; p < total; p = nextUnit(counter) * tileP) {
+    const P = min(tileP, total - p);
     im2col(geom, x, p, P, col);
     packB(P, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, dyPacked, 0, (outC + NR - 1) / NR);
     // op(A) = col^T: element (k, p) is col[p*K + k]
@@ -185,20 +182,20 @@ export function conv2dBackpropFilterReduce(geom: usize, dW: usize, tileP: i32, s
 }
 
 // dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) per tile; Wtp is W^T packed by packB.
-// Threads split whole images, so their col2im writes never overlap.
-export function conv2dBackpropInput(geom: usize, dy: usize, Wtp: usize, dx: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+// Units are whole images, so two threads' col2im writes never overlap.
+export function conv2dBackpropInput(geom: usize, dy: usize, Wtp: usize, dx: usize, tileP: i32, scratch: usize, counter: usize): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
   const batch = g(geom, G_BATCH);
   const perImage = g(geom, G_OUT_H) * g(geom, G_OUT_W);
   const imageFloats = <usize>g(geom, G_IN_H) * <usize>g(geom, G_IN_W) * <usize>g(geom, G_IN_C);
-  const b0 = splitRange(batch, thread, threads, 1);
-  const b1 = splitRange(batch, thread + 1, threads, 1);
   const dcol = scratch;
   const gemmScratch = dcol + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC)) << 2);
-  if (b1 > b0) memory.fill(dx + ((<usize>b0 * imageFloats) << 2), 0, (<usize>(b1 - b0) * imageFloats) << 2);
-  for (let p = b0 * perImage; p < b1 * perImage; p += tileP) {
-    const P = min(tileP, b1 * perImage - p);
-    gemmPacked(P, 0, K, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, Wtp, dcol, K, false, gemmScratch);
-    col2im(geom, dcol, p, P, dx);
+  for (let b = nextUnit(counter); b < batch; b = nextUnit(counter)) {
+    memory.fill(dx + ((<usize>b * imageFloats) << 2), 0, imageFloats << 2);
+    for (let p = b * perImage; p < (b + 1) * perImage; p += tileP) {
+      const P = min(tileP, (b + 1) * perImage - p);
+      gemmPacked(P, 0, K, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, Wtp, dcol, K, false, gemmScratch);
+      col2im(geom, dcol, p, P, dx);
+    }
   }
 }

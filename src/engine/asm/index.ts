@@ -1,7 +1,7 @@
 // The engine's one WebAssembly module: every kernel, plus runTask, the entry point of the thread pool.
 // Memory is imported (shared) and managed from JavaScript: kernels take raw byte offsets and never allocate.
 export { sgemm, packB, gemmPacked, gemmScratchFloats, packedBFloats } from './gemm';
-export { runTask } from './tasks';
+export { runTask, gemmChunk, gemmSplitsColumns } from './tasks';
 
 /** First byte past the module's static data: the JavaScript arena starts here. */
 export function heapBase(): usize {

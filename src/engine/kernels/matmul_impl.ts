@@ -2,7 +2,7 @@
 import { broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { TASK_GEMM, TASK_PACK_B, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
+import { TASK_PACK_B, engineRuntime, runEngineTask, runGemmTask, threadsFor } from '../runtime.ts';
 
 export const ACTIVATION_LINEAR = 0;
 export const ACTIVATION_RELU = 1;
@@ -81,7 +81,7 @@ export function engineMatMul(
       }
     }
     const cBatch = cPtr + i * M * N * 4;
-    runEngineTask(rt, TASK_GEMM, [M, N, K, aBatch, rsA, csA, packed, cBatch, N, 0, scratch, scratchStride], threads);
+    runGemmTask(rt, M, N, K, aBatch, rsA, csA, packed, cBatch, N, false, scratch, scratchStride, threads);
     if (biasPtr !== 0 || activation !== ACTIVATION_LINEAR) exports.biasActivation(cBatch, M, N, biasPtr, activation);
   }
   const out = arena.f32(cPtr, batch * M * N).slice();
