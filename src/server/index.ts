@@ -3,3 +3,4 @@ export { createServer, defaultLimits } from './server.ts';
 export type { ServerOptions } from './server.ts';
 export { BatchingClassifier } from './batching.ts';
 export { defaultModelDir, defaultWebDir, webBuildModule } from './paths.ts';
+export { roundReading } from './round.ts';

@@ -8,7 +8,7 @@ import { loadClassifier } from '../../model/node.ts';
 import { recognize } from '../../recognize/index.ts';
 import type { DigitClassifier, Reading } from '../../recognize/types.ts';
 import { describeError } from '../errors.ts';
-import { defaultModelDir } from '../../server/index.ts';
+import { defaultModelDir, roundReading } from '../../server/index.ts';
 
 export type FileResult = ({ file: string } & Reading) | { file: string; error: string };
 
@@ -18,7 +18,7 @@ export async function* predictFiles(files: string[], classifier: DigitClassifier
     try {
       const bytes = await readFile(file);
       const reading = await recognize(await decodeImage(bytes), classifier);
-      yield { file, ...reading };
+      yield { file, ...roundReading(reading) };
     } catch (error) {
       yield { file, error: describeFileError(error) };
     }

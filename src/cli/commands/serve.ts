@@ -54,7 +54,8 @@ export function registerServeCommand(program: Command): void {
       const address = app.server.address();
       const boundPort = typeof address === 'object' && address ? address.port : port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
-      console.log(`digits: serving the drawing app on http://${shownHost}:${boundPort}/ (API under /api; Ctrl+C stops)`);
+      const what = webDir ? 'the drawing app' : 'the API (the web app is not built)';
+      console.log(`digits: serving ${what} on http://${shownHost}:${boundPort}/ (API under /api; Ctrl+C stops)`);
 
       const stop = () => {
         app.close().then(() => process.exit(0), () => process.exit(1));

@@ -7,6 +7,7 @@ import { ApiError, imageDecodeToApiError } from '../errors.ts';
 import type { ImageReader } from '../image-reader.ts';
 import { InFlightLimit } from '../in-flight.ts';
 import { readMnistPixels } from '../pixels.ts';
+import { roundReading } from '../round.ts';
 import { errorResponses, pixelsBodySchema, readingSchema } from '../schemas.ts';
 
 export interface PredictRouteOptions {
@@ -71,7 +72,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
         response: { 200: readingSchema, ...errorResponses },
       },
     },
-    (request) => withTimeout(readRequest(request), timeoutMs),
+    async (request) => roundReading(await withTimeout(readRequest(request), timeoutMs)),
   );
 }
 
