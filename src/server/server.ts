@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { DigitClassifier } from '../recognize/types.ts';
 import { MAX_INPUT_PIXELS } from '../image/index.ts';
+import { defaultModelDir } from './paths.ts';
 import { BatchingClassifier } from './batching.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { addResponseHeaders } from './headers.ts';
@@ -15,8 +16,9 @@ import { predictRoutes } from './routes/predict.ts';
 import { webRoutes } from './routes/web.ts';
 
 export interface ServerOptions {
-  classifier: DigitClassifier; // what reads 28x28 digits: loadClassifier(dir) from the model part, or a fake in tests
-  model?: Record<string, unknown>; // what /api/health says about it, e.g. { dir: 'models/default', ... }
+  classifier?: DigitClassifier; // what reads 28x28 digits; absent: loaded from modelDir (a fake in tests)
+  modelDir?: string; // default models/default of this package
+  model?: Record<string, unknown>; // what /api/health says about the model; default { dir: modelDir }
   webDir?: string | null; // the built page (index.html and assets); null or absent: a page saying it is not built
   maxBodyBytes?: number; // default 5 MB
   maxInputPixels?: number; // default 25 megapixels
@@ -34,12 +36,16 @@ export const defaultLimits = {
   timeoutMs: 10_000,
 };
 
-export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+/** The Fastify app, not yet listening. Throws if the model must be loaded and cannot be. */
+export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const modelDir = options.modelDir ?? defaultModelDir();
+  // Loaded lazily, so a server given a classifier (tests) never pays for TensorFlow.js.
+  const given = options.classifier ?? (await (await import('../model/node.ts')).loadClassifier(modelDir));
   const maxBodyBytes = options.maxBodyBytes ?? defaultLimits.maxBodyBytes;
   const maxInputPixels = options.maxInputPixels ?? defaultLimits.maxInputPixels;
   const timeoutMs = options.timeoutMs ?? defaultLimits.timeoutMs;
   const limit = new InFlightLimit(options.maxInFlight ?? defaultLimits.maxInFlight);
-  const classifier = options.batch === false ? options.classifier : new BatchingClassifier(options.classifier);
+  const classifier = options.batch === false ? given : new BatchingClassifier(given);
   const imageWorkers = options.imageWorkers ?? 0;
   const reader =
     imageWorkers > 0 ? new WorkerPoolReader(classifier, maxInputPixels, imageWorkers) : inThreadReader(classifier, maxInputPixels);
@@ -59,7 +65,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const openApiRoutes = collectOpenApiRoutes(app, { title: 'digit-recognizer', version: '0.1.0' });
 
   await app.register(predictRoutes, { classifier, reader, limit, maxBodyBytes, maxInputPixels, timeoutMs });
-  await app.register(healthRoutes, { model: options.model ?? { dir: null }, limit });
+  const model = options.model ?? { dir: options.classifier ? (options.modelDir ?? null) : modelDir };
+  await app.register(healthRoutes, { model, limit });
   await app.register(openApiRoutes);
   await app.register(webRoutes, { webDir: options.webDir ?? null });
   return app;
