@@ -6,6 +6,14 @@ import { conv2DConfig } from './Conv2D.ts';
 import { fusedConv2DConfig } from './FusedConv2D.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { addConfig } from './Add.ts';
+import { subConfig } from './Sub.ts';
+import { multiplyConfig } from './Multiply.ts';
+import { realDivConfig } from './RealDiv.ts';
+import { reluConfig } from './Relu.ts';
+import { stepConfig } from './Step.ts';
+import { sqrtConfig } from './Sqrt.ts';
+import { sumConfig } from './Sum.ts';
 
 export const ENGINE_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
@@ -14,4 +22,12 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   fusedConv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
+  addConfig,
+  subConfig,
+  multiplyConfig,
+  realDivConfig,
+  reluConfig,
+  stepConfig,
+  sqrtConfig,
+  sumConfig,
 ];
