@@ -64,7 +64,8 @@ async function nodeSpawner(): Promise<SpawnWorker | null> {
   const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
   return (init) =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      // execArgv: [] so the parent's flags (--input-type=module, loaders) do not change how the source is read
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
       worker.once('message', () => {
         worker.unref(); // a sleeping worker must not keep Node alive
         resolve(worker);
@@ -125,9 +126,15 @@ export class ThreadPool {
     if (threads <= 1) return new ThreadPool([], control, runTask);
     const spawn = (await nodeSpawner()) ?? browserSpawner();
     if (!spawn) return new ThreadPool([], control, runTask);
-    const workers = await Promise.all(
+    const started = await Promise.allSettled(
       Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control: control.buffer as SharedArrayBuffer, index: i + 1 })),
     );
+    const workers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (workers.length < threads - 1) {
+      // a page whose policy forbids workers, say: run on the calling thread rather than fail
+      await Promise.all(workers.map((w) => w.terminate()));
+      return new ThreadPool([], control, runTask);
+    }
     return new ThreadPool(workers, control, runTask);
   }
 

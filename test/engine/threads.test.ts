@@ -1,0 +1,53 @@
+// The engine's worker pool: thread counts, restarting, stopping, and never keeping Node alive.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { disposeEngine, engineStats, useEngine } from '../../src/engine/index.ts';
+
+test('useEngine starts the requested number of threads and can change it', async () => {
+  assert.equal((await useEngine({ threads: 2 })).threads, 2);
+  assert.equal((await useEngine({ threads: 1 })).threads, 1);
+  const info = await useEngine({ threads: 2 });
+  assert.deepEqual(info, { backend: 'digits-engine', threads: 2, simd: true });
+  assert.equal(tf.getBackend(), 'digits-engine');
+});
+
+test('useEngine rejects a thread count that is not a positive integer, naming it', async () => {
+  await assert.rejects(useEngine({ threads: 0 }), /threads must be an integer from 1 to 256, got 0/);
+  await assert.rejects(useEngine({ threads: 1.5 }), /got 1\.5/);
+});
+
+test('after disposeEngine the backend still computes, on one thread', async () => {
+  await useEngine({ threads: 2 });
+  const a = tf.randomNormal([64, 80], 0, 1, 'float32', 1), b = tf.randomNormal([80, 48], 0, 1, 'float32', 2);
+  const before = tf.matMul(a, b).dataSync();
+  await disposeEngine();
+  const after = tf.matMul(a, b).dataSync();
+  assert.deepEqual(Array.from(after), Array.from(before));
+});
+
+test('the memory arena is reused: repeated kernel calls do not grow WebAssembly memory', async () => {
+  await useEngine({ threads: 2 });
+  const x = tf.randomNormal([4, 16, 16, 8], 0, 1, 'float32', 3), f = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4);
+  tf.conv2d(x, f, 1, 'same').dispose();
+  const first = engineStats();
+  for (let i = 0; i < 200; i++) tf.tidy(() => tf.conv2d(x, f, 1, 'same'));
+  const later = engineStats();
+  assert.equal(later.memoryBytes, first.memoryBytes);
+  assert.equal(later.arenaHighWaterBytes, first.arenaHighWaterBytes);
+  assert.equal(later.arenaBytes, 0, 'nothing held between calls');
+});
+
+test('a process using two engine threads exits on its own', () => {
+  const script = `
+    import * as tf from '@tensorflow/tfjs';
+    import { useEngine } from './src/engine/index.ts';
+    await useEngine({ threads: 2 });
+    console.log(tf.matMul(tf.ones([300, 300]), tf.ones([300, 300])).dataSync()[0]);
+  `;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(result.signal, null, 'killed by the timeout: the workers kept the process alive');
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '300');
+});
