@@ -3,3 +3,5 @@ export { decodeImage, sniffImageFormat, MAX_INPUT_PIXELS } from './decode.ts';
 export type { DecodeOptions, ImageFormat } from './decode.ts';
 export { ImageDecodeError } from './errors.ts';
 export type { ImageDecodeErrorCode } from './errors.ts';
+export { shrinkToFit, WORKING_PIXELS } from './shrink.ts';
+export type { ShrunkImage } from './shrink.ts';

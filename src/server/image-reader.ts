@@ -3,10 +3,11 @@
 // On this thread they cap the server at one core; the pool spreads them over the others, while the model
 // stays here, so concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
 import { Worker } from 'node:worker_threads';
-import { decodeImage, ImageDecodeError } from '../image/index.ts';
+import { ImageDecodeError } from '../image/index.ts';
 import type { ImageDecodeErrorCode } from '../image/index.ts';
-import { recognize } from '../recognize/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
+import { readImageBytes } from './read-image.ts';
+import type { ReadImageOptions } from './read-image.ts';
 import type { FromWorker, ToWorker, WorkerError } from './image-worker.ts';
 
 export interface ImageReader {
@@ -15,9 +16,9 @@ export interface ImageReader {
   close(): Promise<void>;
 }
 
-export function inThreadReader(classifier: DigitClassifier, maxPixels: number): ImageReader {
+export function inThreadReader(classifier: DigitClassifier, limits: ReadImageOptions): ImageReader {
   return {
-    read: async (bytes) => recognize(await decodeImage(bytes, { maxPixels }), classifier),
+    read: (bytes) => readImageBytes(bytes, classifier, limits),
     close: async () => {},
   };
 }
@@ -39,11 +40,11 @@ export class WorkerPoolReader implements ImageReader {
   private nextId = 1;
   private closed = false;
   private readonly classifier: DigitClassifier;
-  private readonly maxPixels: number;
+  private readonly limits: ReadImageOptions;
 
-  constructor(classifier: DigitClassifier, maxPixels: number, size: number) {
+  constructor(classifier: DigitClassifier, limits: ReadImageOptions, size: number) {
     this.classifier = classifier;
-    this.maxPixels = maxPixels;
+    this.limits = limits;
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
@@ -65,7 +66,7 @@ export class WorkerPoolReader implements ImageReader {
   }
 
   private spawn(): PooledWorker {
-    const worker = new Worker(workerBootstrap, { eval: true, workerData: { maxPixels: this.maxPixels } });
+    const worker = new Worker(workerBootstrap, { eval: true, workerData: this.limits });
     const pooled: PooledWorker = { worker, pending: new Map() };
     worker.unref(); // idle workers do not keep the process alive
     worker.on('message', (message: FromWorker) => this.onMessage(pooled, message));

@@ -1,9 +1,10 @@
 // A worker thread of the image reader pool: decodes and segments images; classification is asked of the
 // main thread, where the one model batches digits from every worker.
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeImage, ImageDecodeError } from '../image/index.ts';
-import { recognize } from '../recognize/index.ts';
+import { ImageDecodeError } from '../image/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
+import { readImageBytes } from './read-image.ts';
+import type { ReadImageOptions } from './read-image.ts';
 
 export type ToWorker =
   | { type: 'read'; id: number; bytes: Uint8Array }
@@ -22,7 +23,7 @@ export type FromWorker =
 
 if (parentPort) {
   const port = parentPort;
-  const { maxPixels } = workerData as { maxPixels: number };
+  const limits = workerData as ReadImageOptions;
   const calls = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let nextCallId = 1;
 
@@ -40,8 +41,7 @@ if (parentPort) {
   port.on('message', async (message: ToWorker) => {
     if (message.type === 'read') {
       try {
-        const image = await decodeImage(message.bytes, { maxPixels });
-        const reading = await recognize(image, mainThreadClassifier);
+        const reading = await readImageBytes(message.bytes, mainThreadClassifier, limits);
         port.postMessage({ type: 'reading', id: message.id, reading } satisfies FromWorker);
       } catch (error) {
         const workerError: WorkerError =

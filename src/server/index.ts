@@ -4,3 +4,5 @@ export type { ServerOptions } from './server.ts';
 export { BatchingClassifier } from './batching.ts';
 export { defaultModelDir, defaultWebDir, webBuildModule } from './paths.ts';
 export { roundReading } from './round.ts';
+export { readImageBytes } from './read-image.ts';
+export type { ReadImageOptions } from './read-image.ts';

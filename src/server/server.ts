@@ -22,6 +22,7 @@ export interface ServerOptions {
   webDir?: string | null; // the built page (index.html and assets); null or absent: a page saying it is not built
   maxBodyBytes?: number; // default 5 MB
   maxInputPixels?: number; // default 25 megapixels
+  workingPixels?: number; // bigger images are shrunk to this before recognition; default 4 megapixels
   maxInFlight?: number; // predictions processed at once before answering 503; default 64
   timeoutMs?: number; // per request: receiving it, and predicting; default 10 s
   batch?: boolean; // classify concurrent requests' digits in one model call; default true
@@ -47,8 +48,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   const limit = new InFlightLimit(options.maxInFlight ?? defaultLimits.maxInFlight);
   const classifier = options.batch === false ? given : new BatchingClassifier(given);
   const imageWorkers = options.imageWorkers ?? 0;
-  const reader =
-    imageWorkers > 0 ? new WorkerPoolReader(classifier, maxInputPixels, imageWorkers) : inThreadReader(classifier, maxInputPixels);
+  const limits = { maxPixels: maxInputPixels, workingPixels: options.workingPixels };
+  const reader = imageWorkers > 0 ? new WorkerPoolReader(classifier, limits, imageWorkers) : inThreadReader(classifier, limits);
 
   const app = Fastify({
     logger: options.logger ?? false,

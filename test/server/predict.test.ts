@@ -114,3 +114,27 @@ test('a page with no digits, only ruled lines and specks of dust, reads as no di
   assert.equal(response.json<Reading>().digits, '');
   await app.close();
 });
+
+test('a photo bigger than the working size is read on a shrunk copy, with boxes in its own pixels', async () => {
+  const app = await createServer({ classifier: inkCountingClassifier(), workingPixels: 100_000 });
+  const { ink, boxes } = drawNumber('47', 300, 100, 200); // 1100 x 700 = 770 000 px: shrunk about 2.8 times a side
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/predict',
+    headers: { 'content-type': 'image/jpeg' },
+    payload: await inkToPaper(ink).jpeg().toBuffer(),
+  });
+
+  assert.equal(response.statusCode, 200);
+  const items = response.json<Reading>().items;
+  assert.equal(items.length, 2);
+  items.forEach((item, i) => {
+    const [x, y, w, h] = item.box;
+    const [dx, dy, dw, dh] = boxes[i];
+    // within a few source pixels of the drawn box (the pen's width spills a little beyond it)
+    assert.ok(Math.abs(x - dx) < 30 && Math.abs(y - dy) < 30, `box ${item.box} vs drawn ${boxes[i]}`);
+    assert.ok(Math.abs(x + w - (dx + dw)) < 30 && Math.abs(y + h - (dy + dh)) < 30, `box ${item.box} vs drawn ${boxes[i]}`);
+  });
+  await app.close();
+});

@@ -3,12 +3,10 @@
 // and the command exits 1 at the end if any was.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { decodeImage } from '../../image/index.ts';
 import { loadClassifier } from '../../model/node.ts';
-import { recognize } from '../../recognize/index.ts';
 import type { DigitClassifier, Reading } from '../../recognize/types.ts';
 import { describeError } from '../errors.ts';
-import { defaultModelDir, roundReading } from '../../server/index.ts';
+import { defaultModelDir, readImageBytes, roundReading } from '../../server/index.ts';
 
 export type FileResult = ({ file: string } & Reading) | { file: string; error: string };
 
@@ -17,7 +15,7 @@ export async function* predictFiles(files: string[], classifier: DigitClassifier
   for (const file of files) {
     try {
       const bytes = await readFile(file);
-      const reading = await recognize(await decodeImage(bytes), classifier);
+      const reading = await readImageBytes(bytes, classifier);
       yield { file, ...roundReading(reading) };
     } catch (error) {
       yield { file, error: describeFileError(error) };
