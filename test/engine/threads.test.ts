@@ -29,7 +29,8 @@ test('after disposeEngine the backend still computes, on one thread', async () =
 
 test('the memory arena is reused: repeated kernel calls do not grow WebAssembly memory', async () => {
   await useEngine({ threads: 2 });
-  const x = tf.randomNormal([4, 16, 16, 8], 0, 1, 'float32', 3), f = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4);
+  const x = tf.randomNormal([4, 16, 16, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4) as tf.Tensor4D;
   tf.conv2d(x, f, 1, 'same').dispose();
   const first = engineStats();
   for (let i = 0; i < 200; i++) tf.tidy(() => tf.conv2d(x, f, 1, 'same'));
