@@ -1,12 +1,20 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchingClassifier } from '../../src/server/batching.ts';
+import type { DigitClassifier } from '../../src/recognize/types.ts';
 import { inkCountingClassifier } from './helpers.ts';
 
 function imagesWithInk(...inks: number[]): Float32Array {
   const images = new Float32Array(inks.length * 784);
   inks.forEach((ink, n) => images.fill(1, n * 784, n * 784 + ink));
   return images;
+}
+
+function predictedDigits(probabilities: Float32Array): number[] {
+  return Array.from({ length: probabilities.length / 10 }, (_, n) => {
+    const row = Array.from(probabilities.subarray(n * 10, n * 10 + 10));
+    return row.indexOf(Math.max(...row));
+  });
 }
 
 test('calls made together run as one model call, and each caller gets its own rows', async () => {
@@ -21,22 +29,59 @@ test('calls made together run as one model call, and each caller gets its own ro
 
   assert.equal(inner.calls, 1);
   assert.equal(inner.images, 4);
-  const predicted = answers.map((p) => Array.from({ length: p.length / 10 }, (_, n) => {
-    const row = Array.from(p.subarray(n * 10, n * 10 + 10));
-    return row.indexOf(Math.max(...row));
-  }));
-  assert.deepEqual(predicted, [[1], [2, 3], [4]]);
+  assert.deepEqual(answers.map(predictedDigits), [[1], [2, 3], [4]]);
 });
 
-test('a batch is cut at maxBatch images', async () => {
+test('calls arriving while the model is busy wait and go together in the next call', async () => {
+  const counting = inkCountingClassifier();
+  const batchSizes: number[] = [];
+  const slow: DigitClassifier = {
+    async classify(images, count) {
+      batchSizes.push(count);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return counting.classify(images, count);
+    },
+  };
+  const batching = new BatchingClassifier(slow);
+
+  const first = batching.classify(imagesWithInk(1), 1);
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the first call is now running
+  const later = [2, 3, 4, 5].map((ink) => batching.classify(imagesWithInk(ink), 1));
+  const answers = await Promise.all([first, ...later]);
+
+  assert.deepEqual(batchSizes, [1, 4]);
+  assert.deepEqual(answers.map(predictedDigits), [[1], [2], [3], [4], [5]]);
+});
+
+test('a batch is cut at maxBatch digits', async () => {
   const inner = inkCountingClassifier();
   const batching = new BatchingClassifier(inner, 2);
-  await Promise.all([1, 2, 3, 4, 5].map((ink) => batching.classify(imagesWithInk(ink), 1)));
+  const answers = await Promise.all([1, 2, 3, 4, 5].map((ink) => batching.classify(imagesWithInk(ink), 1)));
   assert.equal(inner.calls, 3);
+  assert.deepEqual(answers.map(predictedDigits), [[1], [2], [3], [4], [5]]);
 });
 
-test('a model failure reaches every caller in the batch', async () => {
-  const batching = new BatchingClassifier({ classify: async () => { throw new Error('model broke'); } });
+test('a model failure reaches every caller in the batch, and the next batch runs', async () => {
+  let fail = true;
+  const flaky: DigitClassifier = {
+    async classify(images, count) {
+      if (fail) throw new Error('model broke');
+      return inkCountingClassifier().classify(images, count);
+    },
+  };
+  const batching = new BatchingClassifier(flaky);
   const results = await Promise.allSettled([batching.classify(imagesWithInk(1), 1), batching.classify(imagesWithInk(2), 1)]);
   assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+
+  fail = false;
+  assert.deepEqual(predictedDigits(await batching.classify(imagesWithInk(3), 1)), [3]);
+});
+
+test('a model that throws synchronously still answers every caller', async () => {
+  const batching = new BatchingClassifier({
+    classify() {
+      throw new Error('sync failure');
+    },
+  });
+  await assert.rejects(batching.classify(imagesWithInk(1), 1), /sync failure/);
 });
