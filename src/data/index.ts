@@ -13,3 +13,4 @@ export { stderrDownloadProgress } from './progress.ts';
 export { loadMnist, ensureMnist, pairImagesWithLabels } from './mnist.ts';
 export type { MnistSet, MnistOptions, MnistFileStatus, MnistFileState, MnistReport } from './mnist.ts';
 export { sha256Hex } from './verify.ts';
+export { writeFileAtomic, tempPathBeside } from './atomic-write.ts';
