@@ -198,7 +198,9 @@ async function singleDigitPng(size: number): Promise<Buffer> {
 }
 
 async function loadRealClassifier(dir: string): Promise<DigitClassifier> {
+  const { useEngine } = await import('../src/engine/index.ts');
   const { loadClassifier } = await import('../src/model/node.ts');
+  await useEngine();
   return loadClassifier(dir);
 }
 

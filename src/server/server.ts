@@ -41,7 +41,8 @@ export const defaultLimits = {
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const modelDir = options.modelDir ?? defaultModelDir();
   // Loaded lazily, so a server given a classifier (tests) never pays for TensorFlow.js.
-  const given = options.classifier ?? (await (await import('../model/node.ts')).loadClassifier(modelDir));
+  const loaded = options.classifier ? null : await (await import('../model/node.ts')).loadClassifier(modelDir);
+  const given = options.classifier ?? loaded!;
   const maxBodyBytes = options.maxBodyBytes ?? defaultLimits.maxBodyBytes;
   const maxInputPixels = options.maxInputPixels ?? defaultLimits.maxInputPixels;
   const timeoutMs = options.timeoutMs ?? defaultLimits.timeoutMs;
@@ -66,7 +67,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   const openApiRoutes = collectOpenApiRoutes(app, { title: 'digit-recognizer', version: '0.1.0' });
 
   await app.register(predictRoutes, { classifier, reader, limit, maxBodyBytes, maxInputPixels, timeoutMs });
-  const model = options.model ?? { dir: options.classifier ? (options.modelDir ?? null) : modelDir };
+  const model = options.model ?? {
+    dir: options.classifier ? (options.modelDir ?? null) : modelDir,
+    ...(loaded ? { arch: loaded.metadata.arch ?? null, temperature: loaded.metadata.temperature ?? null } : {}),
+  };
   await app.register(healthRoutes, { model, limit });
   await app.register(openApiRoutes);
   await app.register(webRoutes, { webDir: options.webDir ?? null });

@@ -3,7 +3,9 @@
 // and the command exits 1 at the end if any was.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { useEngine } from '../../engine/index.ts';
 import { loadClassifier } from '../../model/node.ts';
+import type { ModelMetadata } from '../../model/node.ts';
 import type { DigitClassifier, Reading } from '../../recognize/types.ts';
 import { describeError } from '../errors.ts';
 import { defaultModelDir, readImageBytes, roundReading } from '../../server/index.ts';
@@ -46,7 +48,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--model <dir>', 'model folder', defaultModelDir())
     .option('--json', 'one JSON object per line per file: {"file", "digits", "confidence", "items"} or {"file", "error"}')
     .action(async (files: string[], options: { model: string; json?: boolean }) => {
-      const classifier = await loadModelOrExplain(options.model);
+      const { classifier } = await loadModelOrExplain(options.model);
       let failed = 0;
       for await (const result of predictFiles(files, classifier)) {
         if ('error' in result) failed++;
@@ -58,13 +60,23 @@ export function registerPredictCommand(program: Command): void {
     });
 }
 
-/** The classifier in `dir`, or an error that says what to do about it. */
-export async function loadModelOrExplain(dir: string): Promise<DigitClassifier> {
+/**
+ * The classifier in `dir`, running on the engine (TensorFlow.js's cpu backend if the engine cannot start),
+ * or an error that says what to do about it.
+ */
+export async function loadModelOrExplain(
+  dir: string,
+  engineThreads?: number,
+): Promise<{ classifier: DigitClassifier; metadata: ModelMetadata }> {
   try {
-    return await loadClassifier(dir);
+    await useEngine(engineThreads ? { threads: engineThreads } : {});
   } catch (error) {
-    throw new Error(
-      `cannot load the model from ${dir}: ${describeError(error)} (train one with 'digits train', or pass --model DIR)`,
-    );
+    console.error(`digits: the WebAssembly engine did not start (${describeError(error)}); using TensorFlow.js's cpu backend`);
+  }
+  try {
+    const classifier = await loadClassifier(dir);
+    return { classifier, metadata: classifier.metadata };
+  } catch (error) {
+    throw new Error(`cannot load the model from ${dir}: ${describeError(error)} (train one with 'digits train', or pass --model DIR)`);
   }
 }

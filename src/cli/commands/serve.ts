@@ -13,6 +13,7 @@ interface ServeOptions {
   model: string;
   webDir: string;
   imageWorkers: number;
+  threads?: number;
   log?: boolean;
 }
 
@@ -30,15 +31,16 @@ export function registerServeCommand(program: Command): void {
       parseIntFlag('--image-workers', 0, 64),
       Math.max(1, availableParallelism() - 1),
     )
+    .option('--threads <n>', "the engine's threads for the model (default: every core)", parseIntFlag('--threads', 1, 256))
     .option('--log', 'log each request (JSON lines on stdout)')
     .action(async (options: ServeOptions) => {
       const port = options.port ?? portFromEnv();
       const host = options.host ?? process.env.HOST ?? 'localhost';
-      const classifier = await loadModelOrExplain(options.model);
+      const { classifier, metadata } = await loadModelOrExplain(options.model, options.threads);
       const webDir = await ensureWebBuilt(options.webDir);
       const app = await createServer({
         classifier,
-        model: { dir: options.model },
+        model: { dir: options.model, arch: metadata.arch ?? null, temperature: metadata.temperature ?? null },
         webDir,
         imageWorkers: options.imageWorkers,
         logger: options.log,
