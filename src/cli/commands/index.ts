@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { registerDataCommand } from './data.ts';
 import { registerPredictCommand } from './predict.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerEvalCommand } from './eval.ts';
 
 export function registerCommands(program: Command): void {
   registerDataCommand(program);
   registerPredictCommand(program);
   registerServeCommand(program);
+  registerEvalCommand(program);
 }
