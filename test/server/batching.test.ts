@@ -35,18 +35,24 @@ test('calls made together run as one model call, and each caller gets its own ro
 test('calls arriving while the model is busy wait and go together in the next call', async () => {
   const counting = inkCountingClassifier();
   const batchSizes: number[] = [];
+  let started!: () => void;
+  const firstStarted = new Promise<void>((resolve) => (started = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
   const slow: DigitClassifier = {
     async classify(images, count) {
       batchSizes.push(count);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      started();
+      await released;
       return counting.classify(images, count);
     },
   };
   const batching = new BatchingClassifier(slow);
 
   const first = batching.classify(imagesWithInk(1), 1);
-  await new Promise((resolve) => setTimeout(resolve, 5)); // the first call is now running
+  await firstStarted; // the model is now busy with the first call
   const later = [2, 3, 4, 5].map((ink) => batching.classify(imagesWithInk(ink), 1));
+  release();
   const answers = await Promise.all([first, ...later]);
 
   assert.deepEqual(batchSizes, [1, 4]);

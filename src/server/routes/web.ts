@@ -1,5 +1,6 @@
 // The drawing app: the built page and its assets from webDir, or, when it has not been built, a page saying so.
 import type { FastifyInstance } from 'fastify';
+import { resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 
 export interface WebRouteOptions {
@@ -9,7 +10,7 @@ export interface WebRouteOptions {
 export async function webRoutes(app: FastifyInstance, options: WebRouteOptions): Promise<void> {
   if (options.webDir) {
     await app.register(fastifyStatic, {
-      root: options.webDir,
+      root: resolve(options.webDir),
       index: 'index.html',
       cacheControl: false, // set below, per file
       setHeaders(response, path) {
