@@ -4,12 +4,21 @@ import { getKernelsForBackend, registerBackend, registerKernel, findBackendFacto
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from './backend_name.ts';
 import { ENGINE_KERNELS } from './kernels/index.ts';
+import { engineRuntime, hasEngineRuntime } from './runtime.ts';
+import type { DataId } from '@tensorflow/tfjs-core';
 
 export class EngineBackend extends MathBackendCPU {
   constructor() {
     super();
     // the cpu backend's first write advises installing tfjs-node in Node: not advice for this backend
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** Frees the tensor's cached weight packings with it. */
+  override disposeData(dataId: DataId, force?: boolean): boolean {
+    const gone = super.disposeData(dataId, force);
+    if (gone && hasEngineRuntime()) engineRuntime().cache.evict(dataId);
+    return gone;
   }
 }
 

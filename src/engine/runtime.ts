@@ -2,11 +2,13 @@
 // through engineRuntime(); useEngine (index.ts) creates it.
 import { Arena } from './arena.ts';
 import type { ThreadPool } from './threads.ts';
+import type { PackedCache } from './packed_cache.ts';
 import type { EngineExports } from './wasm.ts';
 
 export interface EngineRuntime {
   exports: EngineExports;
   arena: Arena;
+  cache: PackedCache;
   pool: ThreadPool; // replaced when the thread count changes
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;

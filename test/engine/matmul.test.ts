@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
+import { ENGINE_BACKEND, engineStats, useEngine } from '../../src/engine/index.ts';
 
 // max abs diff <= 1e-4 * max(1, max |expected|)
 function assertCloseToCpu(engineValues: Float32Array | Int32Array | Uint8Array, cpuValues: Float32Array | Int32Array | Uint8Array): void {
@@ -93,4 +93,20 @@ test('one thread and two threads give the same matMul result', async () => {
   await useEngine({ threads: 2 });
   const two = tf.matMul(a, b).dataSync();
   assert.deepEqual(Array.from(two), Array.from(one));
+});
+
+test('weights used again are served from the packed cache, with the same result, and freed with their tensor', async () => {
+  await useEngine({ threads: 2 });
+  const weights = randomTensor([300, 64], 20);
+  const x = randomTensor([3, 300], 21);
+  const cacheBefore = engineStats().cacheBytes;
+  const first = tf.matMul(x, weights).dataSync();
+  assert.equal(engineStats().cacheBytes, cacheBefore, 'a first use is not cached');
+  const second = tf.matMul(x, weights).dataSync();
+  assert.ok(engineStats().cacheBytes > cacheBefore, 'the second use is cached');
+  const third = tf.matMul(x, weights).dataSync();
+  assert.deepEqual(Array.from(second), Array.from(first));
+  assert.deepEqual(Array.from(third), Array.from(first));
+  weights.dispose();
+  assert.equal(engineStats().cacheBytes, cacheBefore, 'disposing the weights frees their packing');
 });

@@ -4,7 +4,8 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from '../backend_name.ts';
 import { TASK_CONV_BACKPROP_INPUT, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
-import { ALL_PANELS, allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { packedOperandB } from './packed_b.ts';
 
 // dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) tile by tile; threads split whole images.
 export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: MathBackendCPU; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
@@ -22,18 +23,16 @@ export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; b
   }
   const K = info.filterHeight * info.filterWidth * info.inChannels, outC = info.outChannels;
   const rt = engineRuntime();
-  const { arena, exports } = rt;
+  const { arena } = rt;
   arena.reset();
   const geom = writeGeometry(rt, info);
   const dyPtr = arena.allocCopy(dyValues);
-  const fPtr = arena.allocCopy(fValues);
   const dxPtr = arena.alloc(dxSize * 4);
-  // B = W^T (outC,K): element (co,k) is filter[k*outC + co]
-  const packed = arena.alloc(exports.packedBFloats(outC, K) * 4);
-  exports.packB(outC, K, fPtr, 1, outC, packed, 0, ALL_PANELS);
   const tileP = tilePixels(K);
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), info.batchSize);
+  // B = W^T (outC,K): element (co,k) is filter[k*outC + co]
+  const packed = packedOperandB(rt, filter, fValues, outC, K, 1, outC, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
   runEngineTask(rt, TASK_CONV_BACKPROP_INPUT, [geom, dyPtr, packed, dxPtr, tileP, scratch, stride], threads);
   const out = arena.f32(dxPtr, dxSize).slice();

@@ -3,7 +3,8 @@ import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { TASK_CONV_FORWARD, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
-import { ALL_PANELS, allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { packedOperandB } from './packed_b.ts';
 
 /** Returns null where the engine does not cover the case (caller runs the cpu kernel). */
 export function engineConv2D(
@@ -25,19 +26,17 @@ export function engineConv2D(
   const K = info.filterHeight * info.filterWidth * info.inChannels;
 
   const rt = engineRuntime();
-  const { arena, exports } = rt;
+  const { arena } = rt;
   arena.reset();
   const geom = writeGeometry(rt, info);
   const xPtr = arena.allocCopy(xValues);
-  const fPtr = arena.allocCopy(fValues);
   const biasPtr = biasValues ? arena.allocCopy(biasValues) : 0;
   const yPtr = arena.alloc(outSize * 4);
-  // the filter is already the (K,outC) B matrix; pack it once for every tile and thread
-  const packed = arena.alloc(exports.packedBFloats(K, outC) * 4);
-  exports.packB(K, outC, fPtr, outC, 1, packed, 0, ALL_PANELS);
   const tileP = tilePixels(K);
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const threads = Math.min(threadsFor(rt, 2 * outSize * K), Math.ceil(pixels / tileP));
+  // the filter is already the (K,outC) B matrix; packed once for every tile and thread
+  const packed = packedOperandB(rt, filter, fValues, K, outC, outC, 1, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
   runEngineTask(rt, TASK_CONV_FORWARD, [geom, xPtr, packed, biasPtr, activation, yPtr, tileP, scratch, stride], threads);
   const out = arena.f32(yPtr, outSize).slice();

@@ -33,5 +33,3 @@ export function allocConvScratch(rt: EngineRuntime, K: number, outC: number, til
 export function isChannelsLast(info: backend_util.Conv2DInfo): boolean {
   return info.dataFormat === 'channelsLast';
 }
-
-export const ALL_PANELS = 0x7fffffff;

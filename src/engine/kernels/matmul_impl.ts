@@ -2,7 +2,8 @@
 import { broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { TASK_PACK_B, engineRuntime, runEngineTask, runGemmTask, threadsFor } from '../runtime.ts';
+import { engineRuntime, runGemmTask, threadsFor } from '../runtime.ts';
+import { packedOperandB } from './packed_b.ts';
 
 export const ACTIVATION_LINEAR = 0;
 export const ACTIVATION_RELU = 1;
@@ -20,9 +21,6 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
   return values instanceof Float32Array ? values : null;
 }
 
-// Packing B is a copy of K*N floats: worth splitting over threads only when large.
-const PARALLEL_PACK_FLOATS = 1 << 18;
-const ALL_PANELS = 0x7fffffff;
 
 /**
  * Returns null where the engine does not cover the case (the caller then runs the cpu kernel, which also
@@ -62,23 +60,18 @@ export function engineMatMul(
   const rsA = transposeA ? 1 : K, csA = transposeA ? M : 1;
   const rsB = transposeB ? 1 : N, csB = transposeB ? K : 1;
   const aPtr = arena.allocCopy(aValues);
-  const bPtr = arena.allocCopy(bValues);
   const biasPtr = biasValues ? arena.allocCopy(biasValues) : 0;
   const cPtr = arena.alloc(batch * M * N * 4);
-  const packedFloats = exports.packedBFloats(K, N);
-  const packed = arena.alloc(packedFloats * 4);
   const threads = threadsFor(rt, 2 * M * N * K);
   const scratchStride = exports.gemmScratchFloats() * 4;
   const scratch = arena.alloc(scratchStride * threads);
+  let packed = 0;
   for (let i = 0; i < batch; i++) {
     const aBatch = aPtr + (batchA === 1 ? 0 : i * M * K * 4);
-    const bBatch = bPtr + (batchB === 1 ? 0 : i * K * N * 4);
-    if (i === 0 || batchB !== 1) {
-      if (threads > 1 && K * N >= PARALLEL_PACK_FLOATS) {
-        runEngineTask(rt, TASK_PACK_B, [K, N, bBatch, rsB, csB, packed], threads);
-      } else {
-        exports.packB(K, N, bBatch, rsB, csB, packed, 0, ALL_PANELS);
-      }
+    if (batchB === 1) {
+      if (i === 0) packed = packedOperandB(rt, b, bValues, K, N, rsB, csB, threads);
+    } else {
+      packed = packedOperandB(rt, b, bValues.subarray(i * K * N, (i + 1) * K * N), K, N, rsB, csB, threads, false);
     }
     const cBatch = cPtr + i * M * N * 4;
     runGemmTask(rt, M, N, K, aBatch, rsA, csA, packed, cBatch, N, false, scratch, scratchStride, threads);
