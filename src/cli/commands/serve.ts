@@ -37,7 +37,7 @@ export function registerServeCommand(program: Command): void {
       const port = options.port ?? portFromEnv();
       const host = options.host ?? process.env.HOST ?? 'localhost';
       const { classifier, metadata } = await loadModelOrExplain(options.model, options.threads);
-      const webDir = await ensureWebBuilt(options.webDir);
+      const webDir = await ensureWebBuilt(options.webDir, options.model);
       const app = await createServer({
         classifier,
         model: { dir: options.model, arch: metadata.arch ?? null, temperature: metadata.temperature ?? null },
@@ -78,10 +78,10 @@ function portFromEnv(): number {
 }
 
 /**
- * The folder of the built page: `webDir` when it has an index.html; otherwise builds it with the web part's
+ * The folder of the built page: `webDir` when it has an index.html; otherwise builds it there with the web part's
  * buildWeb() if that exists. Null (the server then shows a "not built" page) when neither works: the API still serves.
  */
-async function ensureWebBuilt(webDir: string): Promise<string | null> {
+async function ensureWebBuilt(webDir: string, modelDir: string): Promise<string | null> {
   if (existsSync(`${webDir}/index.html`)) return webDir;
   const buildModule = webBuildModule();
   if (!existsSync(buildModule)) {
@@ -90,8 +90,9 @@ async function ensureWebBuilt(webDir: string): Promise<string | null> {
   }
   console.error('digits: building the web app (first run, a few seconds)...');
   try {
-    const { buildWeb } = (await import(pathToFileURL(buildModule).href)) as { buildWeb: () => Promise<string> };
-    const outDir = await buildWeb();
+    type BuildWeb = (options: { outDir: string; modelDir: string }) => Promise<string>;
+    const { buildWeb } = (await import(pathToFileURL(buildModule).href)) as { buildWeb: BuildWeb };
+    const outDir = await buildWeb({ outDir: webDir, modelDir }); // the page ships the model the server reads with
     if (existsSync(`${outDir}/index.html`)) return outDir;
     console.error(`digits: the web build wrote no ${outDir}/index.html; serving the API only`);
   } catch (error) {
