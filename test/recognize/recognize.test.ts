@@ -11,7 +11,7 @@ import { writeNumber, onPaper } from '../vision/pages.ts';
 class NearestTemplate implements DigitClassifier {
   calls = 0;
   private templates = Array.from({ length: 10 }, (_, d) =>
-    toMnistImage(renderStrokes(digitStrokes(d), { width: 100, height: 100, box: [22, 10, 56, 80], thickness: 6 })),
+    toMnistImage(renderStrokes(digitStrokes(d), { width: 100, height: 100, box: [14, 10, 72, 80], thickness: 6 })),
   );
   async classify(images: Float32Array, count: number): Promise<Float32Array> {
     this.calls++;
@@ -66,7 +66,7 @@ test('the whole confidence is the product of the digits, and each digit has 10 p
 });
 
 test('touching digits are read cut apart when the cut reads more confidently than the whole', async () => {
-  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -14, jitter: 0 });
+  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -22, jitter: 0 });
   assert.equal(segmentLine(ink).length, 1, 'the two 0s touch');
   const reading = await recognizeInk(ink, new NearestTemplate());
   assert.equal(reading.digits, '00');
@@ -93,7 +93,7 @@ const ringSpotter: DigitClassifier = {
 };
 
 test('a single wide digit is not cut when the whole reads better', async () => {
-  const ink = renderStrokes(digitStrokes(0), { width: 160, height: 120, box: [20, 20, 105, 80], thickness: 7 });
+  const ink = renderStrokes(digitStrokes(0), { width: 160, height: 120, box: [10, 20, 140, 80], thickness: 7 });
   assert.equal(segmentLine(ink)[0].parts.length, 2, 'the shape alone would cut it');
   const reading = await recognizeInk(ink, ringSpotter);
   assert.equal(reading.digits, '0');

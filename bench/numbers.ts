@@ -1,0 +1,259 @@
+// Multi-digit accuracy: numbers of 2 to 8 MNIST test digits, composed with random size, baseline and spacing,
+// read through the whole recognition path (find ink, segment, preprocess, model). Whole-number accuracy for
+// digits that do not touch, that touch, and for photo-like pages (uneven light, blur, noise, tilt, perspective,
+// ruled lines).
+//   npm run bench -- numbers [--model DIR] [--count N] [--seed S] [--data-dir DIR] [--json]
+import { readFileSync, existsSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { composeNumber, seededRandom, type InkMap, type RgbaImage } from '../src/vision/index.ts';
+import { recognize, type DigitClassifier } from '../src/recognize/index.ts';
+
+interface Flags {
+  model: string;
+  count: number;
+  seed: number;
+  dataDir: string | undefined;
+  json: boolean;
+  loader: string; // module exporting loadClassifier(dir)
+}
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = {
+    model: 'models/default',
+    count: 300,
+    seed: 1,
+    dataDir: process.env.DIGITS_DATA_DIR,
+    json: false,
+    loader: 'src/model/node.ts',
+  };
+  for (let i = 0; i < args.length; i++) {
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${args[i - 1]} needs a value`);
+      return v;
+    };
+    const arg = args[i];
+    if (arg === '--model') flags.model = value();
+    else if (arg === '--count') flags.count = Number(value());
+    else if (arg === '--seed') flags.seed = Number(value());
+    else if (arg === '--data-dir') flags.dataDir = value();
+    else if (arg === '--loader') flags.loader = value();
+    else if (arg === '--json') flags.json = true;
+    else throw new Error(`unknown flag ${arg}`);
+  }
+  if (!Number.isInteger(flags.count) || flags.count < 1) throw new Error('--count must be a positive integer');
+  return flags;
+}
+
+// MNIST's test set from its gzip IDX files: images as 28x28 InkMaps (0..1), and their labels.
+export function loadMnistTest(dir: string): { images: InkMap[]; labels: Uint8Array } {
+  const images = gunzipSync(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
+  const labels = gunzipSync(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
+  const count = images.readUInt32BE(4);
+  const out: InkMap[] = [];
+  for (let k = 0; k < count; k++) {
+    const data = new Float32Array(784);
+    for (let i = 0; i < 784; i++) data[i] = images[16 + k * 784 + i] / 255;
+    out.push({ width: 28, height: 28, data });
+  }
+  return { images: out, labels: labels.subarray(8, 8 + count) };
+}
+
+/** Dark ink on white paper: what a clean scan gives. */
+export function scan(ink: InkMap): RgbaImage {
+  const data = new Uint8ClampedArray(ink.width * ink.height * 4);
+  for (let i = 0; i < ink.data.length; i++) {
+    const v = 255 * (1 - ink.data[i]);
+    data[i * 4] = data[i * 4 + 1] = data[i * 4 + 2] = v;
+    data[i * 4 + 3] = 255;
+  }
+  return { width: ink.width, height: ink.height, data };
+}
+
+/**
+ * A phone photo of the number written on ruled paper: the page tilted by a small rotation and perspective
+ * (a homography from jittered corners), pale blue ruled lines, a light gradient with a dim corner, blur and
+ * sensor noise.
+ */
+export function photo(ink: InkMap, digitHeight: number, rng: () => number): RgbaImage {
+  const between = (lo: number, hi: number) => lo + (hi - lo) * rng();
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const { width, height } = ink;
+  // Ruled lines under the writing, every ~1.1 digit heights, one near the baseline.
+  const ruling = new Float32Array(width * height);
+  const spacing = Math.round(digitHeight * between(1.0, 1.3));
+  const offset = Math.round(height / 2 + digitHeight * 0.55) % spacing;
+  const lineWidth = rng() < 0.5 ? 1 : 2;
+  for (let y = offset; y < height; y += spacing) for (let t = 0; t < lineWidth; t++) for (let x = 0; x < width; x++) if (y + t < height) ruling[(y + t) * width + x] = 1;
+
+  // Inverse mapping photo -> page: rotation by up to 4 degrees, plus a perspective term.
+  const angle = between(-4, 4) * (Math.PI / 180);
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const px = between(-0.00025, 0.00025); // perspective: the far side shrinks by ~ px * width
+  const py = between(-0.0004, 0.0004);
+  const cx = width / 2;
+  const cy = height / 2;
+  const sample = (map: Float32Array, x: number, y: number) => {
+    const ix = Math.floor(x);
+    const iy = Math.floor(y);
+    const fx = x - ix;
+    const fy = y - iy;
+    const at = (a: number, b: number) => (a < 0 || b < 0 || a >= width || b >= height ? 0 : map[b * width + a]);
+    return (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) + (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
+  };
+  const inkLevel = new Float32Array(width * height);
+  const lineLevel = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = x - cx;
+      const dy = y - cy;
+      const w = 1 + px * dx + py * dy;
+      const sx = cx + (cos * dx - sin * dy) / w;
+      const sy = cy + (sin * dx + cos * dy) / w;
+      inkLevel[y * width + x] = sample(ink.data, sx, sy);
+      lineLevel[y * width + x] = sample(ruling, sx, sy);
+    }
+  }
+  blur3(inkLevel, width, height);
+  blur3(lineLevel, width, height);
+
+  // Light: a gradient across the page and a dim corner, from ~45% to 100% brightness.
+  const gx = between(-1, 1);
+  const gy = between(-1, 1);
+  const dimX = between(0, width);
+  const dimY = between(0, height);
+  const paper = [between(225, 250), between(220, 245), between(200, 235)];
+  const pen = rng() < 0.5 ? [25, 25, 35] : [20, 35, 110]; // black or blue ballpoint
+  const penStrength = between(0.75, 1); // ballpoints are not fully dark
+  const line = [150, 180, 220];
+  const data = new Uint8ClampedArray(width * height * 4);
+  const diagonal = Math.hypot(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const gradient = 0.5 + 0.25 * (gx * (x / width - 0.5) + gy * (y / height - 0.5)) * 2;
+      const dim = 0.25 * Math.exp(-((x - dimX) ** 2 + (y - dimY) ** 2) / (0.15 * diagonal * diagonal));
+      const light = Math.min(1, Math.max(0.45, 0.5 + gradient - dim));
+      const a = inkLevel[i] * penStrength;
+      const l = lineLevel[i] * 0.6 * (1 - a);
+      for (let c = 0; c < 3; c++) {
+        const colour = paper[c] * (1 - a - l) + pen[c] * a + line[c] * l;
+        data[i * 4 + c] = colour * light + gauss() * 5;
+      }
+      data[i * 4 + 3] = 255;
+    }
+  }
+  return { width, height, data };
+}
+
+// In-place 3x3 binomial blur: the softness of a phone lens and demosaicing.
+function blur3(map: Float32Array, width: number, height: number): void {
+  const tmp = new Float32Array(map.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const l = map[y * width + Math.max(0, x - 1)];
+      const r = map[y * width + Math.min(width - 1, x + 1)];
+      tmp[y * width + x] = 0.25 * l + 0.5 * map[y * width + x] + 0.25 * r;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const u = tmp[Math.max(0, y - 1) * width + x];
+      const d = tmp[Math.min(height - 1, y + 1) * width + x];
+      map[y * width + x] = 0.25 * u + 0.5 * tmp[y * width + x] + 0.25 * d;
+    }
+  }
+}
+
+interface Result {
+  condition: string;
+  numbers: number;
+  correct: number;
+  accuracy: number;
+  wrongCount: number; // numbers read with the wrong number of digits (segmentation errors)
+  digitAccuracy: number; // per digit, over numbers read with the right count
+  msPerNumber: number;
+}
+
+export async function main(args: string[]): Promise<void> {
+  let flags: Flags;
+  try {
+    flags = parseFlags(args);
+  } catch (error) {
+    console.error(`numbers: ${(error as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (!flags.dataDir) {
+    console.error('numbers: skipped: no MNIST data (set DIGITS_DATA_DIR or pass --data-dir DIR)');
+    return;
+  }
+  const loaderPath = resolve(flags.loader);
+  if (!existsSync(loaderPath)) {
+    console.error(`numbers: skipped: no model loader yet (${flags.loader} does not exist)`);
+    return;
+  }
+  if (!existsSync(resolve(flags.model))) {
+    console.error(`numbers: skipped: no model at ${flags.model} (train one, or pass --model DIR)`);
+    return;
+  }
+  const { loadClassifier } = (await import(pathToFileURL(loaderPath).href)) as { loadClassifier: (dir: string) => Promise<DigitClassifier> };
+  const classifier = await loadClassifier(resolve(flags.model));
+  const mnist = loadMnistTest(flags.dataDir);
+
+  const conditions = ['non-touching', 'touching', 'photo-like'] as const;
+  const results: Result[] = [];
+  for (const condition of conditions) {
+    const rng = seededRandom(flags.seed * 1000 + conditions.indexOf(condition));
+    let correct = 0;
+    let wrongCount = 0;
+    let digitsRight = 0;
+    let digitsSeen = 0;
+    let ms = 0;
+    const failures: string[] = [];
+    for (let n = 0; n < flags.count; n++) {
+      const length = 2 + Math.floor(rng() * 7); // 2..8 digits
+      const picks = Array.from({ length }, () => Math.floor(rng() * mnist.images.length));
+      const truth = picks.map((k) => mnist.labels[k]).join('');
+      const digitHeight = Math.round(36 + rng() * 28);
+      const { ink } = composeNumber(
+        picks.map((k) => mnist.images[k]),
+        rng,
+        { digitHeight, touching: condition === 'touching', margin: condition === 'photo-like' ? digitHeight : undefined },
+      );
+      const image = condition === 'photo-like' ? photo(ink, digitHeight, rng) : scan(ink);
+      const start = performance.now();
+      const reading = await recognize(image, classifier);
+      ms += performance.now() - start;
+      if (reading.digits === truth) correct++;
+      else if (failures.length < 8) failures.push(`${truth}->${reading.digits || '(none)'}`);
+      if (reading.digits.length !== truth.length) wrongCount++;
+      else {
+        digitsSeen += truth.length;
+        for (let i = 0; i < truth.length; i++) if (reading.digits[i] === truth[i]) digitsRight++;
+      }
+    }
+    const result: Result = {
+      condition,
+      numbers: flags.count,
+      correct,
+      accuracy: correct / flags.count,
+      wrongCount,
+      digitAccuracy: digitsSeen ? digitsRight / digitsSeen : 0,
+      msPerNumber: ms / flags.count,
+    };
+    results.push(result);
+    if (!flags.json) {
+      console.log(
+        `${condition.padEnd(13)} ${(100 * result.accuracy).toFixed(1).padStart(5)}% whole numbers (${correct}/${flags.count}), ` +
+          `${wrongCount} with a wrong digit count, ${(100 * result.digitAccuracy).toFixed(2)}% of digits where the count was right, ` +
+          `${result.msPerNumber.toFixed(1)} ms a number`,
+      );
+      if (failures.length) console.log(`              e.g. ${failures.join('  ')}`);
+    }
+  }
+  if (flags.json) console.log(JSON.stringify({ model: flags.model, seed: flags.seed, results }));
+}
