@@ -1,7 +1,7 @@
 // `digits predict [--model DIR] [--json] FILE...`: read the digits in image files.
 // One line per file (text, or a JSON object with --json); a file that cannot be read is reported and skipped,
 // and the command exits 1 at the end if any was.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { useEngine } from '../../engine/index.ts';
 import { loadClassifier } from '../../model/node.ts';
@@ -10,12 +10,17 @@ import type { DigitClassifier, Reading } from '../../recognize/types.ts';
 import { describeError } from '../errors.ts';
 import { defaultModelDir, readImageBytes, roundReading } from '../../server/index.ts';
 
+/** Bigger files are refused before reading: no PNG/JPEG of at most 25 megapixels needs more. */
+const MAX_FILE_BYTES = 100 * 1024 * 1024;
+
 export type FileResult = ({ file: string } & Reading) | { file: string; error: string };
 
 /** Reads each file in turn; never throws for a bad file, it becomes { file, error }. */
 export async function* predictFiles(files: string[], classifier: DigitClassifier): AsyncGenerator<FileResult> {
   for (const file of files) {
     try {
+      const { size } = await stat(file);
+      if (size > MAX_FILE_BYTES) throw new Error(`the file is ${Math.round(size / 1024 / 1024)} MB, more than images are (limit 100 MB)`);
       const bytes = await readFile(file);
       const reading = await readImageBytes(bytes, classifier);
       yield { file, ...roundReading(reading) };
