@@ -54,6 +54,8 @@ const shapes: [number, number, number][] = [
   [65, 33, 129],
   [4, 8, 300], // deeper than one packed block
   [130, 1030, 9], // wider than one macro block
+  [1, 37, 300], // one row (a batch of one)
+  [5, 19, 23], // a last tile of one row
 ];
 
 test('sgemm equals a plain triple loop on odd sizes with every transpose', async () => {

@@ -148,6 +148,47 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, accumulate
   }
 }
 
+// One row of the register tile, for C with fewer rows than MR (a batch of one): acc (1,NR) = sum over kc of
+// a[k] * b (kc,NR), four k at a time into separate accumulators so the adds do not wait on each other.
+// @ts-ignore: decorator
+@inline
+function microKernelRow(kc: i32, a: usize, b: usize, c: usize, accumulate: bool): void {
+  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
+  let r0 = f32x4.splat(0), r1 = f32x4.splat(0), s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    let av = v128.load32_splat(a);
+    p0 = f32x4.add(p0, f32x4.mul(av, v128.load(b)));
+    p1 = f32x4.add(p1, f32x4.mul(av, v128.load(b, 16)));
+    av = v128.load32_splat(a, MR << 2);
+    q0 = f32x4.add(q0, f32x4.mul(av, v128.load(b, 32)));
+    q1 = f32x4.add(q1, f32x4.mul(av, v128.load(b, 48)));
+    av = v128.load32_splat(a, MR << 3);
+    r0 = f32x4.add(r0, f32x4.mul(av, v128.load(b, 64)));
+    r1 = f32x4.add(r1, f32x4.mul(av, v128.load(b, 80)));
+    av = v128.load32_splat(a, MR * 12);
+    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b, 96)));
+    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b, 112)));
+    a += MR << 4;
+    b += NR << 4;
+  }
+  for (; k < kc; k++) {
+    const av = v128.load32_splat(a);
+    p0 = f32x4.add(p0, f32x4.mul(av, v128.load(b)));
+    p1 = f32x4.add(p1, f32x4.mul(av, v128.load(b, 16)));
+    a += MR << 2;
+    b += NR << 2;
+  }
+  let c0 = f32x4.add(f32x4.add(p0, q0), f32x4.add(r0, s0));
+  let c1 = f32x4.add(f32x4.add(p1, q1), f32x4.add(r1, s1));
+  if (accumulate) {
+    c0 = f32x4.add(v128.load(c), c0);
+    c1 = f32x4.add(v128.load(c, 16), c1);
+  }
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+}
+
 // C (mc,nc) (+)= packed A block (mc,kc) * packed B columns; B panel j of this block at bp + j*bPanelStride bytes.
 function macroKernel(mc: i32, nc: i32, kc: i32, ap: usize, bp: usize, bPanelStride: usize, C: usize, ldc: i32, accumulate: bool, edge: usize): void {
   for (let j = 0; j < nc; j += NR) {
@@ -159,6 +200,18 @@ function macroKernel(mc: i32, nc: i32, kc: i32, ap: usize, bp: usize, bPanelStri
       const c = C + ((<usize>i * <usize>ldc + <usize>j) << 2);
       if (mr == MR && nr == NR) {
         microKernel(kc, a, b, c, ldc, accumulate);
+      } else if (mr == 1) {
+        // a single row: a quarter of the work of a padded MR-row tile
+        if (nr == NR) {
+          microKernelRow(kc, a, b, c, accumulate);
+        } else {
+          microKernelRow(kc, a, b, edge, false);
+          for (let q = 0; q < nr; q++) {
+            const v = load<f32>(edge + (<usize>q << 2));
+            const p = c + (<usize>q << 2);
+            store<f32>(p, accumulate ? load<f32>(p) + v : v);
+          }
+        }
       } else {
         // partial tile: compute the full tile into edge, then copy the valid part
         microKernel(kc, a, b, edge, NR, false);
