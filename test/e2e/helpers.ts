@@ -138,7 +138,7 @@ export async function drawWithMouse(page: Page, strokes: Strokes): Promise<void>
   for (const stroke of strokes) {
     await page.mouse.move(stroke[0][0], stroke[0][1]);
     await page.mouse.down();
-    for (const [x, y] of densify(stroke, 6)) await page.mouse.move(x, y);
+    for (const [x, y] of densify(stroke, 12)) await page.mouse.move(x, y);
     await page.mouse.up();
   }
 }
@@ -150,7 +150,7 @@ export async function drawWithTouch(page: Page, strokes: Strokes): Promise<void>
     for (const stroke of strokes) {
       const point = ([x, y]: [number, number]) => [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 0.5 }];
       await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: point(stroke[0]) });
-      for (const p of densify(stroke, 6)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: point(p) });
+      for (const p of densify(stroke, 12)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: point(p) });
       await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     }
   } finally {

@@ -39,17 +39,17 @@ export function describeReading(reading: Reading, ink: InkMap, options: Describe
       ? nothing('The pad is empty: draw a digit first.', 'unsure')
       : nothing('Draw a digit, or a whole number.', 'info');
   }
+  if (doubt.reason === 'too-small') {
+    return nothing(
+      options.source === 'pad' ? 'Too small to read: draw the digit bigger.' : 'The marks in this image are too small to read as digits.',
+      'unsure',
+    );
+  }
   if (isScribble(reading, ink)) {
     return nothing(
       options.source === 'pad'
         ? 'That looks like a scribble, not digits. Clear the pad (Esc) and draw again.'
         : 'This image is mostly ink: no digits could be told apart.',
-      'unsure',
-    );
-  }
-  if (doubt.reason === 'too-small') {
-    return nothing(
-      options.source === 'pad' ? 'Too small to read: draw the digit bigger.' : 'The marks in this image are too small to read as digits.',
       'unsure',
     );
   }

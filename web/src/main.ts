@@ -116,6 +116,7 @@ async function readUpload(file: File): Promise<void> {
     view.setStatus(loadError ? modelErrorText(loadError) : 'The model is still loading: try again in a moment.', loadError ? 'error' : 'info');
     return;
   }
+  document.body.dataset.read = 'upload'; // what is on screen no longer belongs to the pad's current state
   view.setStatus(`Reading "${file.name}"…`);
   try {
     const upload = await decodeUpload(file);
@@ -144,6 +145,7 @@ async function readUpload(file: File): Promise<void> {
       reportFailure(error);
     }
   } finally {
+    if (document.body.dataset.read === 'upload') markRead(pad.version);
     uploadInput.value = ''; // choosing the same file again reads it again
   }
 }
