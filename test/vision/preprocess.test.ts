@@ -109,3 +109,35 @@ test('a tiny input (a 28x28 MNIST-sized drawing) is enlarged, not lost', () => {
   assert.equal(result.empty, false);
   assert.ok(Math.max(extent(result.image, 'x'), extent(result.image, 'y')) > 18.5);
 });
+
+test('an MNIST test digit drawn 3x larger comes back close to the original', async (t) => {
+  const dir = process.env.DIGITS_DATA_DIR;
+  if (!dir) return t.skip('DIGITS_DATA_DIR not set');
+  const { readFileSync } = await import('node:fs');
+  const { gunzipSync } = await import('node:zlib');
+  const { join } = await import('node:path');
+  const { resampleInk } = await import('../../src/vision/index.ts');
+  const bytes = gunzipSync(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
+  const count = 300;
+  let cosine = 0;
+  let massOriginal = 0;
+  let massOurs = 0;
+  for (let k = 0; k < count; k++) {
+    const original = new Float32Array(784);
+    for (let i = 0; i < 784; i++) original[i] = bytes[16 + k * 784 + i] / 255;
+    const ours = toMnistImage(resampleInk({ width: 28, height: 28, data: original }, 0, 0, 3, 84, 84));
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < 784; i++) {
+      ab += original[i] * ours[i];
+      aa += original[i] ** 2;
+      bb += ours[i] ** 2;
+    }
+    cosine += ab / Math.sqrt(aa * bb) / count;
+    massOriginal += mass(original) / count;
+    massOurs += mass(ours) / count;
+  }
+  assert.ok(cosine > 0.8, `mean cosine similarity ${cosine.toFixed(3)}`);
+  assert.ok(Math.abs(massOurs / massOriginal - 1) < 0.25, `mean ink mass ${massOurs.toFixed(1)} vs MNIST's ${massOriginal.toFixed(1)}`);
+});
