@@ -1,0 +1,147 @@
+// Where a training step's time goes, per TensorFlow.js kernel, on one backend: the kernel registry's
+// functions for that backend are wrapped to record name, calls, self time (nested kernel calls excluded)
+// and FLOPs where known (convolutions and matmuls), over a few steps after a warm-up step.
+// Usage: npm run bench -- profile [--arch keras-cnn|small-cnn|default] [--backend cpu|digits-engine]
+//                                 [--batch N] [--steps N] [--threads N] [--json]
+import * as tf from '@tensorflow/tfjs';
+import { getKernelsForBackend } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { ENGINE_BACKEND, useEngine, disposeEngine } from '../src/engine/index.ts';
+import { makeTrainStep } from './models.ts';
+
+interface KernelRecord {
+  kernel: string;
+  calls: number;
+  ms: number;
+  flops: number;
+  shapes: Set<string>;
+}
+
+type KernelArgs = { inputs: Record<string, TensorInfo>; attrs?: Record<string, unknown> };
+
+const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+
+/** Multiply-adds x2 of the kernels whose cost is not their element count; 0 when unknown. */
+export function kernelFlops(name: string, args: KernelArgs, outputs: TensorInfo[]): number {
+  const { inputs } = args;
+  const out = outputs[0]?.shape ?? [];
+  switch (name) {
+    case 'Conv2D':
+    case 'FusedConv2D': {
+      const f = inputs.filter.shape; // (fH,fW,inC,outC)
+      return 2 * size(out) * f[0] * f[1] * f[2];
+    }
+    case 'Conv2DBackpropInput': {
+      const f = inputs.filter.shape;
+      return 2 * size(inputs.dy.shape) * f[0] * f[1] * f[2];
+    }
+    case 'Conv2DBackpropFilter': {
+      const f = out; // dW (fH,fW,inC,outC)
+      return 2 * size(inputs.dy.shape) * f[0] * f[1] * f[2];
+    }
+    case 'BatchMatMul':
+    case '_FusedMatMul': {
+      const a = inputs.a.shape;
+      const transposeA = Boolean(args.attrs?.transposeA);
+      const K = transposeA ? a[a.length - 2] : a[a.length - 1];
+      return 2 * size(out) * K;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Wraps every kernel registered for `backendName`; returns the records and a function undoing it. */
+export function recordKernels(backendName: string): { records: Map<string, KernelRecord>; restore: () => void } {
+  const records = new Map<string, KernelRecord>();
+  const originals: [KernelConfig, KernelFunc][] = [];
+  let nestedMs = 0; // time of kernels called from inside the kernel being timed
+  for (const config of getKernelsForBackend(backendName)) {
+    const inner = config.kernelFunc;
+    originals.push([config, inner]);
+    config.kernelFunc = ((args: KernelArgs) => {
+      const outerNested = nestedMs;
+      nestedMs = 0;
+      const start = performance.now();
+      const result = (inner as (a: KernelArgs) => TensorInfo | TensorInfo[])(args);
+      const total = performance.now() - start;
+      const self = total - nestedMs;
+      nestedMs = outerNested + total;
+      const outputs = Array.isArray(result) ? result : [result];
+      let record = records.get(config.kernelName);
+      if (!record) records.set(config.kernelName, (record = { kernel: config.kernelName, calls: 0, ms: 0, flops: 0, shapes: new Set() }));
+      record.calls++;
+      record.ms += self;
+      record.flops += kernelFlops(config.kernelName, args, outputs);
+      if (record.shapes.size < 4) record.shapes.add(Object.values(args.inputs).map((t) => `[${t?.shape ?? ''}]`).join(''));
+      return result;
+    }) as KernelFunc;
+  }
+  return {
+    records,
+    restore: () => originals.forEach(([config, inner]) => (config.kernelFunc = inner)),
+  };
+}
+
+function flag(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+function positiveInt(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a positive integer, got '${text}'`);
+    process.exit(2);
+  }
+  return n;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const arch = flag(args, '--arch', 'keras-cnn');
+  const backend = flag(args, '--backend', ENGINE_BACKEND);
+  const batch = positiveInt(flag(args, '--batch', backend === 'cpu' ? '8' : '128'), '--batch');
+  const steps = positiveInt(flag(args, '--steps', backend === 'cpu' ? '1' : '5'), '--steps');
+  const json = args.includes('--json');
+  if (backend === ENGINE_BACKEND) {
+    const threadsText = flag(args, '--threads', '');
+    await useEngine(threadsText ? { threads: positiveInt(threadsText, '--threads') } : {});
+  } else if (backend === 'cpu') {
+    await tf.setBackend('cpu');
+  } else {
+    console.error(`--backend must be cpu or ${ENGINE_BACKEND}, got '${backend}'`);
+    process.exit(2);
+  }
+
+  const train = makeTrainStep(arch, batch);
+  train.step(); // warm-up: builds the optimizer's slots, packs caches
+  const { records, restore } = recordKernels(backend);
+  const start = performance.now();
+  for (let s = 0; s < steps; s++) train.step();
+  const wallMs = (performance.now() - start) / steps;
+  restore();
+  train.dispose();
+
+  const rows = [...records.values()].sort((p, q) => q.ms - p.ms);
+  const kernelMs = rows.reduce((sum, r) => sum + r.ms, 0) / steps;
+  const table = rows.map((r) => ({
+    kernel: r.kernel,
+    calls: r.calls / steps,
+    ms: r.ms / steps,
+    percent: (100 * r.ms) / steps / wallMs,
+    gflops: r.flops > 0 ? r.flops / (r.ms * 1e6) : null,
+    shapes: [...r.shapes],
+  }));
+  if (json) {
+    console.log(JSON.stringify({ arch, backend, batch, steps, stepMs: wallMs, kernelMs, imagesPerSecond: (batch * 1000) / wallMs, kernels: table }, null, 2));
+  } else {
+    console.log(`${arch} training step, batch ${batch}, backend ${backend}: ${wallMs.toFixed(1)} ms/step ` +
+      `(${((batch * 1000) / wallMs).toFixed(1)} img/s), kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(wallMs - kernelMs).toFixed(1)} ms; mean of ${steps} step(s)`);
+    console.log(`${'kernel'.padEnd(26)}${'calls'.padStart(7)}${'ms'.padStart(10)}${'%'.padStart(7)}${'GFLOP/s'.padStart(9)}  shapes (inputs)`);
+    for (const r of table) {
+      console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(7)}${r.ms.toFixed(2).padStart(10)}${r.percent.toFixed(1).padStart(7)}` +
+        `${(r.gflops === null ? '' : r.gflops.toFixed(1)).padStart(9)}  ${r.shapes.slice(0, 2).join(' ')}`);
+    }
+  }
+  if (backend === ENGINE_BACKEND) await disposeEngine();
+}
