@@ -42,9 +42,13 @@ export class WorkerPoolReader implements ImageReader {
   private readonly classifier: DigitClassifier;
   private readonly limits: ReadImageOptions;
 
-  constructor(classifier: DigitClassifier, limits: ReadImageOptions, size: number) {
+  private readonly stuckAfterMs: number;
+
+  /** A worker still busy with one image after `stuckAfterMs` is replaced (the request has been answered 503 by then). */
+  constructor(classifier: DigitClassifier, limits: ReadImageOptions, size: number, stuckAfterMs = 15_000) {
     this.classifier = classifier;
     this.limits = limits;
+    this.stuckAfterMs = stuckAfterMs;
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
@@ -55,7 +59,15 @@ export class WorkerPoolReader implements ImageReader {
     const id = this.nextId++;
     const copy = new Uint8Array(bytes); // own buffer: request bodies may be views on a shared pool
     return new Promise<Reading>((resolve, reject) => {
-      pooled.pending.set(id, { resolve, reject });
+      const watchdog = setTimeout(() => {
+        if (pooled.pending.has(id)) void pooled.worker.terminate(); // its 'exit' fails what it held and replaces it
+      }, this.stuckAfterMs);
+      watchdog.unref();
+      const settle = <T>(finish: (value: T) => void) => (value: T) => {
+        clearTimeout(watchdog);
+        finish(value);
+      };
+      pooled.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       pooled.worker.postMessage({ type: 'read', id, bytes: copy } satisfies ToWorker, [copy.buffer]);
     });
   }

@@ -50,7 +50,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   const classifier = options.batch === false ? given : new BatchingClassifier(given);
   const imageWorkers = options.imageWorkers ?? 0;
   const limits = { maxPixels: maxInputPixels, workingPixels: options.workingPixels };
-  const reader = imageWorkers > 0 ? new WorkerPoolReader(classifier, limits, imageWorkers) : inThreadReader(classifier, limits);
+  // a worker still busy just after its request timed out (503) is stuck on that image: replace it
+  const reader =
+    imageWorkers > 0
+      ? new WorkerPoolReader(classifier, limits, imageWorkers, timeoutMs + 100)
+      : inThreadReader(classifier, limits);
 
   const app = Fastify({
     logger: options.logger ?? false,

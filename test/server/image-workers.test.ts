@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from '../../src/server/index.ts';
-import type { Reading } from '../../src/recognize/types.ts';
+import { WorkerPoolReader } from '../../src/server/image-reader.ts';
+import type { DigitClassifier, Reading } from '../../src/recognize/types.ts';
 import { inkCountingClassifier, numberPng } from './helpers.ts';
 
 test('with image worker threads, images read the same as on the main thread, and bad ones fail the same', async () => {
@@ -23,4 +24,20 @@ test('with image worker threads, images read the same as on the main thread, and
   assert.equal(truncated.json().error.code, 'corrupt-image');
   await pooled.close();
   await inThread.close();
+});
+
+test('a worker still busy with an image after the deadline is replaced, failing that read, and the pool keeps reading', async () => {
+  let hang = true;
+  const classifier: DigitClassifier = {
+    classify: (images, count) => (hang ? new Promise(() => {}) : inkCountingClassifier().classify(images, count)),
+  };
+  const reader = new WorkerPoolReader(classifier, {}, 1, 1500);
+  const png = await numberPng('6');
+
+  await assert.rejects(reader.read(png), /image worker stopped/); // without the watchdog this would never settle
+
+  hang = false;
+  const reading = await reader.read(png);
+  assert.equal(reading.items.length, 1);
+  await reader.close();
 });
