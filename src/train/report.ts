@@ -132,7 +132,7 @@ export function renderReportHtml(data: ReportData, chartJs: string, mistakeUrls:
   ${e.mistakes
     .map(
       (m, i) => `<figure class="mistake"><img src="${mistakeUrls[i] ?? ''}" width="84" height="84" alt="test image ${m.index}: a ${m.label} read as ${m.predicted}">
-      <figcaption><b>${m.label}</b> read as <b class="wrong">${m.predicted}</b><br><span class="muted">${percent(m.confidence, 1)} · #${m.index}</span></figcaption></figure>`,
+      <figcaption><b>${m.label}</b> read as <b class="wrong">${m.predicted}</b><br><span class="muted">${confidenceText(m.confidence)} · #${m.index}</span></figcaption></figure>`,
     )
     .join('\n  ')}
   </div>
@@ -178,6 +178,11 @@ export function renderReportHtml(data: ReportData, chartJs: string, mistakeUrls:
 </body>
 </html>
 `;
+}
+
+// Truncated, not rounded, so a 99.996% mistake does not read as a certain 100.0%.
+function confidenceText(p: number): string {
+  return p >= 0.99 ? `${(Math.floor(p * 10000) / 100).toFixed(2)}%` : `${(Math.floor(p * 1000) / 10).toFixed(1)}%`;
 }
 
 function card(label: string, value: string, note: string): string {
@@ -248,7 +253,7 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .rows th, .rows td { padding: 4px 12px; border-bottom: 1px solid var(--line); text-align: left; }
 .rows .num { text-align: right; }
 .mistakes { display: flex; flex-wrap: wrap; gap: 12px; }
-.mistake { margin: 0; width: 100px; text-align: center; font-size: 13px; }
+.mistake { margin: 0; width: 108px; text-align: center; font-size: 13px; white-space: nowrap; }
 .mistake img { image-rendering: pixelated; width: 84px; height: 84px; border: 1px solid var(--line); border-radius: 4px; }
 .wrong { color: rgb(var(--miss)); }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
