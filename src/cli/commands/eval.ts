@@ -66,8 +66,8 @@ async function evalCommand(options: EvalOptions): Promise<void> {
 
   const parts = await loadParts();
   const { runEvaluation, writeReport, imagesAt, readMetricsLog, disposeEngine } = parts;
-  const loaded = await loadModelOrExplain(parts, options.model);
   const test = await loadTestSet(parts, options);
+  const loaded = await loadModelOrExplain(parts, options.model);
   const backend = await chooseBackend(parts, options.engine);
   const bar = progressBar(options.json === true);
   try {
