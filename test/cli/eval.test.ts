@@ -63,6 +63,18 @@ test('digits eval --limit evaluates only the first N images', () => {
   assert.equal(JSON.parse(run.stdout).n, 5);
 });
 
+test('--no-engine gives the same figures on the plain TensorFlow.js cpu backend', () => {
+  const args = ['eval', '--model', modelDir, '--images', imagesFile, '--labels', labelsFile, '--json', '--no-robustness'];
+  const engine = runDigits(args);
+  const cpu = runDigits([...args, '--no-engine']);
+  assert.equal(cpu.status, 0, cpu.stderr);
+  const [a, b] = [JSON.parse(engine.stdout), JSON.parse(cpu.stdout)];
+  assert.equal(b.backend, 'cpu');
+  assert.notEqual(a.backend, 'cpu');
+  assert.deepEqual(b.confusion, a.confusion);
+  assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `loss ${a.loss} vs ${b.loss}`);
+});
+
 test('digits eval --report writes a self-contained HTML report with the mistakes as images', async () => {
   const report = join(dir, 'report.html');
   const run = runDigits(['eval', '--model', modelDir, '--images', imagesFile, '--labels', labelsFile, '--json', '--report', report]);

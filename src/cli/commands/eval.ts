@@ -180,8 +180,9 @@ async function chooseBackend({ useEngine, tf }: Parts, engine: boolean): Promise
     try {
       const info = await useEngine();
       return `${info.backend} (${info.threads} threads)`;
-    } catch {
-      // the plain cpu backend gives the same answers, only slower
+    } catch (error) {
+      // the plain cpu backend gives the same answers, only much slower
+      console.error(`digits eval: the engine did not start (${describeError(error)}); using TensorFlow.js's cpu backend, which is much slower`);
     }
   }
   await tf.setBackend('cpu');
