@@ -37,6 +37,22 @@ export function packB(K: i32, N: i32, B: usize, rsB: i32, csB: i32, dst: usize, 
         s += step;
         d += NR << 2;
       }
+    } else if (nr == NR && rsB == 1) {
+      // op(B) is a transposed matrix: its NR columns are NR rows of memory, read four k at a time and
+      // transposed in registers (4x4 blocks)
+      const s0 = B + ((<usize>n0 * <usize>csB) << 2);
+      const step = <usize>csB << 2;
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const o = <usize>k << 2;
+        transpose4x4To(d, s0 + o, step, NR << 2);
+        transpose4x4To(d + 16, s0 + o + (step << 2), step, NR << 2);
+        d += (NR << 2) << 2;
+      }
+      for (; k < K; k++) {
+        for (let n = 0; n < NR; n++) store<f32>(d + (<usize>n << 2), load<f32>(s0 + <usize>n * step + (<usize>k << 2)));
+        d += NR << 2;
+      }
     } else {
       for (let k = 0; k < K; k++) {
         const row = B + ((<usize>k * <usize>rsB) << 2);
@@ -47,6 +63,25 @@ export function packB(K: i32, N: i32, B: usize, rsB: i32, csB: i32, dst: usize, 
       }
     }
   }
+}
+
+// Reads 4 rows of 4 floats (rows srcStride bytes apart) and writes them transposed: column c of the input
+// becomes 4 floats at dst + c*dstStride.
+// @ts-ignore: decorator
+@inline
+function transpose4x4To(dst: usize, src: usize, srcStride: usize, dstStride: usize): void {
+  const a = v128.load(src);
+  const b = v128.load(src + srcStride);
+  const c = v128.load(src + srcStride * 2);
+  const e = v128.load(src + srcStride * 3);
+  const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
+  const ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7); // a2 b2 a3 b3
+  const ce0 = v128.shuffle<f32>(c, e, 0, 4, 1, 5);
+  const ce1 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(ab0, ce0, 0, 1, 4, 5));
+  v128.store(dst + dstStride, v128.shuffle<f32>(ab0, ce0, 2, 3, 6, 7));
+  v128.store(dst + dstStride * 2, v128.shuffle<f32>(ab1, ce1, 0, 1, 4, 5));
+  v128.store(dst + dstStride * 3, v128.shuffle<f32>(ab1, ce1, 2, 3, 6, 7));
 }
 
 // Packs the (mc,kc) block of op(A) at A into MR-row micro-panels: panel i holds, for each k, MR floats
