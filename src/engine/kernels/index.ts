@@ -14,6 +14,10 @@ import { reluConfig } from './Relu.ts';
 import { stepConfig } from './Step.ts';
 import { sqrtConfig } from './Sqrt.ts';
 import { sumConfig } from './Sum.ts';
+import { maxPoolConfig } from './pool_max.ts';
+import { maxPoolGradConfig } from './pool_max_grad.ts';
+import { avgPoolConfig } from './pool_avg.ts';
+import { avgPoolGradConfig } from './pool_avg_grad.ts';
 
 export const ENGINE_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
@@ -30,4 +34,8 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   stepConfig,
   sqrtConfig,
   sumConfig,
+  maxPoolConfig,
+  maxPoolGradConfig,
+  avgPoolConfig,
+  avgPoolGradConfig,
 ];

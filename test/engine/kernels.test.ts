@@ -1,0 +1,216 @@
+// Every kernel the engine registers against tfjs's own cpu kernel, on seeded random shapes: batch 1 and odd
+// sizes, strides 1 and 2, 'same' and 'valid' padding, 1 and many channels. Backward kernels are reached the
+// way training reaches them, through tf.grads. Tolerances (assertClose: max abs diff over max |cpu|):
+// GEMM-based kernels 1e-4 (float32 sums in another order), loops that do the same arithmetic 1e-6.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useEngine } from '../../src/engine/index.ts';
+import { ENGINE_KERNELS } from '../../src/engine/kernels/index.ts';
+import { compareWithCpu, pick, randInt, randn, seededRng } from './helpers.ts';
+
+const GEMM_RTOL = 1e-4;
+const EXACT_RTOL = 1e-6;
+const CASES_PER_KERNEL = 8;
+
+interface KernelCase {
+  what: string;
+  op: () => tf.Tensor | tf.Tensor[];
+  rtol: number;
+}
+
+type CaseMaker = (rng: () => number, seed: number) => KernelCase;
+
+const x4 = (t: tf.Tensor) => t as tf.Tensor4D;
+
+/** A random conv: (N,H,W,inC) input, (fH,fW,inC,outC) filter, stride, padding; the output is never empty. */
+function convShape(rng: () => number) {
+  const stride = pick(rng, [1, 2] as const);
+  const pad = pick(rng, ['same', 'valid'] as const);
+  const fH = randInt(rng, 1, 5), fW = randInt(rng, 1, 5);
+  const inC = pick(rng, [1, 3, randInt(rng, 2, 40)]);
+  const outC = pick(rng, [1, randInt(rng, 2, 70)]);
+  const n = pick(rng, [1, randInt(rng, 2, 5)]);
+  const h = randInt(rng, fH, fH + 12), w = randInt(rng, fW, fW + 12);
+  return { x: [n, h, w, inC], f: [fH, fW, inC, outC], stride, pad };
+}
+
+function convOutShape(c: ReturnType<typeof convShape>): number[] {
+  const [n, h, w] = c.x;
+  const out = (size: number, f: number) => (c.pad === 'same' ? Math.ceil(size / c.stride) : Math.ceil((size - f + 1) / c.stride));
+  return [n, out(h, c.f[0]), out(w, c.f[1]), c.f[3]];
+}
+
+/** A random 2-D pooling: window 1-4, stride 1-3, either padding, 1 or many channels. */
+function poolShape(rng: () => number) {
+  const fH = randInt(rng, 1, 4), fW = randInt(rng, 1, 4);
+  const stride = pick(rng, [1, 2, [2, 1], 3] as const) as number | [number, number];
+  const pad = pick(rng, ['same', 'valid'] as const);
+  const c = pick(rng, [1, randInt(rng, 2, 70)]);
+  const n = pick(rng, [1, randInt(rng, 2, 4)]);
+  return { x: [n, randInt(rng, fH, fH + 10), randInt(rng, fW, fW + 10), c], filter: [fH, fW] as [number, number], stride, pad };
+}
+
+function matmulShape(rng: () => number) {
+  const dim = () => pick(rng, [1, randInt(rng, 2, 9), randInt(rng, 10, 150)]);
+  const [m, k, n] = [dim(), dim(), dim()];
+  const transposeA = rng() < 0.5, transposeB = rng() < 0.5;
+  const batch = pick(rng, [0, 1, 3]); // 0: rank 2
+  const lead = batch ? [batch] : [];
+  return { a: [...lead, ...(transposeA ? [k, m] : [m, k])], b: [...lead, ...(transposeB ? [n, k] : [k, n])], m, n, transposeA, transposeB, lead };
+}
+
+/** Shapes for binary ops: equal, scalar, a trailing repeat (bias), or a size-1 axis on either side. */
+function binaryShapes(rng: () => number): [number[], number[]] {
+  const shape = [randInt(rng, 1, 4), randInt(rng, 1, 9), randInt(rng, 1, 33)];
+  const other = pick(rng, ['same', 'scalar', 'bias', 'ones'] as const);
+  const b = other === 'same' ? shape : other === 'scalar' ? [] : other === 'bias' ? shape.slice(-1) : [1, shape[1], shape[2]];
+  return rng() < 0.5 ? [shape, b] : [b, shape];
+}
+
+const makers: Record<string, CaseMaker> = {
+  Conv2D: (rng, seed) => {
+    const c = convShape(rng);
+    return { what: `conv2d ${JSON.stringify(c)}`, rtol: GEMM_RTOL, op: () => tf.conv2d(x4(randn(c.x, seed)), x4(randn(c.f, seed + 1)), c.stride, c.pad) };
+  },
+  FusedConv2D: (rng, seed) => {
+    const c = convShape(rng);
+    const activation = pick(rng, ['relu', 'linear'] as const);
+    return {
+      what: `fused conv2d ${activation} ${JSON.stringify(c)}`, rtol: GEMM_RTOL,
+      op: () => tf.fused.conv2d({ x: x4(randn(c.x, seed)), filter: x4(randn(c.f, seed + 1)), strides: c.stride, pad: c.pad, bias: randn([c.f[3]], seed + 2), activation }),
+    };
+  },
+  Conv2DBackpropInput: (rng, seed) => {
+    const c = convShape(rng);
+    return {
+      what: `conv2d dx ${JSON.stringify(c)}`, rtol: GEMM_RTOL,
+      op: () => tf.grad((x: tf.Tensor) => tf.conv2d(x4(x), x4(randn(c.f, seed + 1)), c.stride, c.pad))(x4(randn(c.x, seed)), x4(randn(convOutShape(c), seed + 2))),
+    };
+  },
+  Conv2DBackpropFilter: (rng, seed) => {
+    const c = convShape(rng);
+    return {
+      what: `conv2d dW ${JSON.stringify(c)}`, rtol: GEMM_RTOL,
+      op: () => tf.grad((f: tf.Tensor) => tf.conv2d(x4(randn(c.x, seed)), x4(f), c.stride, c.pad))(x4(randn(c.f, seed + 1)), x4(randn(convOutShape(c), seed + 2))),
+    };
+  },
+  BatchMatMul: (rng, seed) => {
+    const s = matmulShape(rng);
+    return {
+      what: `matMul and its gradients ${JSON.stringify(s)}`, rtol: GEMM_RTOL,
+      op: () => {
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, s.transposeA, s.transposeB);
+        const [a, b] = [randn(s.a, seed), randn(s.b, seed + 1)];
+        return [f(a, b), ...tf.grads(f)([a, b], randn([...s.lead, s.m, s.n], seed + 2))];
+      },
+    };
+  },
+  _FusedMatMul: (rng, seed) => {
+    const s = matmulShape(rng);
+    const activation = pick(rng, ['relu', 'linear'] as const);
+    return {
+      what: `fused matMul ${activation} ${JSON.stringify(s)}`, rtol: GEMM_RTOL,
+      op: () => {
+        const f = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor) =>
+          tf.fused.matMul({ a, b, bias, activation, transposeA: s.transposeA, transposeB: s.transposeB });
+        const inputs = [randn(s.a, seed), randn(s.b, seed + 1), randn([s.n], seed + 2)];
+        return [f(inputs[0], inputs[1], inputs[2]), ...tf.grads(f)(inputs, randn([...s.lead, s.m, s.n], seed + 3))];
+      },
+    };
+  },
+  MaxPool: (rng, seed) => {
+    const p = poolShape(rng);
+    return { what: `maxPool ${JSON.stringify(p)}`, rtol: EXACT_RTOL, op: () => tf.maxPool(x4(randn(p.x, seed)), p.filter, p.stride, p.pad) };
+  },
+  MaxPoolGrad: (rng, seed) => {
+    const p = poolShape(rng);
+    // rounded inputs have ties in most windows: the gradient must go to the same one of them as tfjs cpu's
+    const ties = rng() < 0.5;
+    return {
+      what: `maxPool gradient${ties ? ' with ties' : ''} ${JSON.stringify(p)}`, rtol: EXACT_RTOL,
+      op: () => {
+        const f = (x: tf.Tensor) => tf.maxPool(x4(x), p.filter, p.stride, p.pad);
+        const x = x4(ties ? randn(p.x, seed).round() : randn(p.x, seed));
+        return tf.grad(f)(x, x4(randn(f(x).shape, seed + 1)));
+      },
+    };
+  },
+  AvgPool: (rng, seed) => {
+    const p = poolShape(rng);
+    return { what: `avgPool ${JSON.stringify(p)}`, rtol: EXACT_RTOL, op: () => tf.avgPool(x4(randn(p.x, seed)), p.filter, p.stride, p.pad) };
+  },
+  AvgPoolGrad: (rng, seed) => {
+    const p = poolShape(rng);
+    return {
+      what: `avgPool gradient ${JSON.stringify(p)}`, rtol: EXACT_RTOL,
+      op: () => {
+        const f = (x: tf.Tensor) => tf.avgPool(x4(x), p.filter, p.stride, p.pad);
+        const x = x4(randn(p.x, seed));
+        return tf.grad(f)(x, x4(randn(f(x).shape, seed + 1)));
+      },
+    };
+  },
+  Add: (rng, seed) => binaryCase('add', tf.add, rng, seed),
+  Sub: (rng, seed) => binaryCase('sub', tf.sub, rng, seed),
+  Multiply: (rng, seed) => binaryCase('mul', tf.mul, rng, seed),
+  RealDiv: (rng, seed) => binaryCase('div', tf.div, rng, seed),
+  Relu: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 40)];
+    return { what: `relu ${shape}`, rtol: EXACT_RTOL, op: () => tf.relu(randn(shape, seed)) };
+  },
+  Step: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 40)];
+    const alpha = pick(rng, [0, 0.3]);
+    return { what: `step alpha ${alpha} ${shape}`, rtol: EXACT_RTOL, op: () => tf.step(randn(shape, seed).round(), alpha) };
+  },
+  Sqrt: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 40)];
+    return { what: `sqrt ${shape}`, rtol: EXACT_RTOL, op: () => tf.sqrt(randn(shape, seed).abs()) };
+  },
+  Sum: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 7), randInt(rng, 1, 9), randInt(rng, 1, 33)];
+    const axis = pick(rng, [[0], [0, 1, 2], [0, 1], [3], [1, 2], undefined]);
+    const keepDims = rng() < 0.3;
+    return { what: `sum ${shape} axis ${axis} keepDims ${keepDims}`, rtol: EXACT_RTOL, op: () => tf.sum(randn(shape, seed), axis, keepDims) };
+  },
+};
+
+function binaryCase(name: string, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, rng: () => number, seed: number): KernelCase {
+  const [aShape, bShape] = binaryShapes(rng);
+  return { what: `${name} ${JSON.stringify(aShape)} ${JSON.stringify(bShape)}`, rtol: EXACT_RTOL, op: () => f(randn(aShape, seed), randn(bShape, seed + 1)) };
+}
+
+test('the harness has cases for every kernel the engine registers', () => {
+  const registered = ENGINE_KERNELS.map((k) => k.kernelName);
+  const missing = registered.filter((name) => !(name in makers));
+  assert.deepEqual(missing, [], `kernels with no correctness cases: ${missing.join(', ')}`);
+});
+
+for (const [kernel, make] of Object.entries(makers)) {
+  test(`${kernel} equals tfjs cpu on ${CASES_PER_KERNEL} random shapes`, async () => {
+    await useEngine({ threads: 2 });
+    const rng = seededRng(kernel.length * 7919 + kernel.charCodeAt(0));
+    for (let i = 0; i < CASES_PER_KERNEL; i++) {
+      const c = make(rng, 100 * i + 1);
+      const calls = await compareWithCpu(c.what, c.op, c.rtol, kernel);
+      assert.ok(calls > 0, `${c.what}: the engine's ${kernel} kernel was never called`);
+    }
+  });
+}
+
+test('the comparison catches a wrong kernel (a max pool scaled by 1.001 fails at 1e-6)', async () => {
+  await useEngine({ threads: 2 });
+  let onEngine = true;
+  const op = () => {
+    const y = tf.maxPool(x4(randn([2, 6, 6, 3], 5)), 2, 2, 'valid');
+    return onEngine ? y.mul(1.001) : y;
+  };
+  await assert.rejects(async () => {
+    await compareWithCpu('scaled', () => {
+      const out = op();
+      onEngine = false;
+      return out;
+    }, EXACT_RTOL);
+  }, /max abs diff/);
+});
