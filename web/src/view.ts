@@ -33,6 +33,7 @@ export class ResultView {
   private readonly bars = byId<HTMLOListElement>('bars');
   private readonly seen = byId('seen');
   private readonly overlay = byId<HTMLCanvasElement>('overlay');
+  private readonly barsWhich = byId('bars-which');
   private readonly barFills: HTMLElement[] = [];
   private readonly barValues: HTMLElement[] = [];
   private readonly barRows: HTMLElement[] = [];
@@ -81,6 +82,7 @@ export class ResultView {
 
   private showBars(shown: Shown): void {
     const item = shown.items[this.selected];
+    this.barsWhich.textContent = shown.items.length > 1 ? ` of digit ${this.selected + 1} of ${shown.items.length}` : '';
     const probabilities = item?.probabilities ?? new Array<number>(10).fill(0);
     for (let digit = 0; digit < 10; digit++) {
       this.barFills[digit].style.width = `${(probabilities[digit] * 100).toFixed(1)}%`;
@@ -91,6 +93,7 @@ export class ResultView {
   }
 
   private showSeen(shown: Shown): void {
+    this.seen.classList.toggle('many', shown.images.length > 3);
     // Reuse canvases: while drawing this runs several times a second.
     while (this.seen.children.length > shown.images.length) this.seen.lastChild!.remove();
     while (this.seen.children.length < shown.images.length) {
@@ -127,25 +130,34 @@ export class ResultView {
     context.clearRect(0, 0, canvas.width, canvas.height);
     if (shown.boxes.length === 0) return;
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    const colour = getComputedStyle(document.documentElement).getPropertyValue('--box').trim() || '#e11d48';
+    const style = getComputedStyle(document.documentElement);
+    const colour = style.getPropertyValue('--box').trim() || '#e11d48';
+    const paper = style.getPropertyValue('--pad-bg').trim() || '#fff';
     context.strokeStyle = colour;
     context.fillStyle = colour;
     context.lineWidth = 2;
     context.font = '600 16px system-ui, sans-serif';
     context.textBaseline = 'bottom';
-    shown.boxes.forEach(([x, y, w, h], index) => {
-      const pad = 4;
-      context.strokeRect(x - pad, y - pad, w + 2 * pad, h + 2 * pad);
+    const pad = 3;
+    shown.boxes.forEach(([x, y, w, h]) => context.strokeRect(x - pad, y - pad, w + 2 * pad, h + 2 * pad));
+    // Labels after every box, on a patch of paper, so neighbouring boxes do not cross them out.
+    shown.boxes.forEach(([x, y, , h], index) => {
       const item = shown.items[index];
       if (!item) return;
       const label = `${item.digit} ${percent(item.confidence)}`;
-      const top = y - pad - 2 < 18 ? y + h + pad + 20 : y - pad - 2; // below the box when there is no room above
-      context.fillText(label, x - pad, top);
+      const bottom = y - pad - 3 < 18 ? y + h + pad + 20 : y - pad - 3; // below the box when there is no room above
+      context.fillStyle = paper;
+      context.fillRect(x - pad, bottom - 17, context.measureText(label).width + 4, 18);
+      context.fillStyle = colour;
+      context.fillText(label, x - pad + 2, bottom);
     });
   }
 }
 
+/** A probability as people read it; never "100%" or "0%", which would claim certainty the model does not have. */
 export function percent(value: number): string {
+  if (value >= 0.995) return '>99%';
+  if (value > 0 && value < 0.005) return '<1%';
   return `${Math.round(value * 100)}%`;
 }
 
