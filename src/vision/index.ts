@@ -13,7 +13,7 @@ export {
 } from './strokes.ts';
 export type { MnistOptions, MnistDigit } from './preprocess.ts';
 export { toMnistImage, preprocessDigit, inkBounds, centerOfMass, MNIST_SIZE, MNIST_BOX } from './preprocess.ts';
-export { resampleInk } from './resample.ts';
+export { resampleInk, shrinkImage } from './resample.ts';
 export type { FindInkOptions } from './ink.ts';
 export { findInk } from './ink.ts';
 export type { SegmentOptions, DigitInk, Segment } from './segment.ts';

@@ -1,6 +1,6 @@
 // Resampling an InkMap onto a new pixel grid: area averaging to shrink (every source pixel counted by how much
 // of it each output pixel covers, so thin strokes turn grey instead of vanishing) and bilinear to enlarge.
-import type { InkMap } from './types.ts';
+import type { InkMap, RgbaImage } from './types.ts';
 
 /**
  * Output pixel (u, v), covering [u, u+1) x [v, v+1), takes the source region
@@ -86,6 +86,43 @@ function resampleBilinear(src: InkMap, x0: number, y0: number, scale: number, wi
       const fx = sx - ix;
       out[v * width + u] =
         (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) + (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * An RGBA image shrunk by a whole `factor` (each output pixel the mean of a factor x factor block, alpha
+ * weighted so transparent pixels do not darken the colour). Large photos are read at a few megapixels:
+ * plenty for digits, and a bounded cost.
+ */
+export function shrinkImage(image: RgbaImage, factor: number): RgbaImage {
+  if (factor <= 1) return image;
+  const width = Math.max(1, Math.floor(image.width / factor));
+  const height = Math.max(1, Math.floor(image.height / factor));
+  const out = new Uint8ClampedArray(width * height * 4);
+  const src = image.data;
+  const sums = new Float64Array(width * 4); // one output row's running sums, (width, 4)
+  for (let y = 0; y < height; y++) {
+    sums.fill(0);
+    for (let dy = 0; dy < factor; dy++) {
+      const row = (y * factor + dy) * image.width;
+      for (let x = 0; x < width; x++) {
+        for (let dx = 0; dx < factor; dx++) {
+          const p = (row + x * factor + dx) * 4;
+          const alpha = src[p + 3];
+          sums[x * 4] += src[p] * alpha;
+          sums[x * 4 + 1] += src[p + 1] * alpha;
+          sums[x * 4 + 2] += src[p + 2] * alpha;
+          sums[x * 4 + 3] += alpha;
+        }
+      }
+    }
+    for (let x = 0; x < width; x++) {
+      const alpha = sums[x * 4 + 3];
+      const o = (y * width + x) * 4;
+      for (let c = 0; c < 3; c++) out[o + c] = alpha > 0 ? sums[x * 4 + c] / alpha : 255;
+      out[o + 3] = alpha / (factor * factor);
     }
   }
   return { width, height, data: out };

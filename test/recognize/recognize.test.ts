@@ -129,3 +129,12 @@ test('"not sure" when empty, when two candidates are close, when a digit is a do
   assert.equal(isUnsure(readingOf(clear)), false);
   assert.ok(Math.abs(uncertainty(readingOf(close)).margin - 0.05) < 1e-9);
 });
+
+test('a picture above the pixel budget is read shrunk, with boxes still in its own pixels', async () => {
+  // 2000 x 1400 = 2.8 MP, read at half size
+  const { ink, boxes } = writeNumber('38', { width: 2000, height: 1400, digitHeight: 900, x: 300, jitter: 0 });
+  const reading = await recognize(onPaper(ink), new NearestTemplate());
+  assert.equal(reading.digits, '38');
+  reading.items.forEach((item, k) => assert.ok(centreInside(item.box, boxes[k]), `item ${k} box ${item.box}`));
+  assert.ok(reading.items[0].box[3] > 800, 'boxes are in full-size pixels');
+});
