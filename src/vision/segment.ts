@@ -141,12 +141,12 @@ function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: num
   const w = group.x1 - group.x0 + 1;
   const h = group.y1 - group.y0 + 1;
   if (w <= maxAspect * h || w < 6) return [group];
-  const own = new Set(group.labels);
+  const own = membership(group.labels);
   const profile = new Float32Array(w); // ink per column, (w)
   for (let y = group.y0; y <= group.y1; y++) {
     for (let x = group.x0; x <= group.x1; x++) {
       const i = y * ink.width + x;
-      if (labels[i] && own.has(labels[i])) profile[x - group.x0] += ink.data[i];
+      if (labels[i] && own[labels[i]]) profile[x - group.x0] += ink.data[i];
     }
   }
   const peak = Math.max(...profile);
@@ -176,7 +176,7 @@ function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: num
 
 // The group's bounds tightened to its own ink inside its columns; null when there is none.
 function shrinkToInk(group: Group, ink: InkMap, labels: Int32Array): Group | null {
-  const own = new Set(group.labels);
+  const own = membership(group.labels);
   let x0 = Infinity;
   let x1 = -1;
   let y0 = Infinity;
@@ -185,7 +185,7 @@ function shrinkToInk(group: Group, ink: InkMap, labels: Int32Array): Group | nul
   for (let y = group.y0; y <= group.y1; y++) {
     for (let x = group.x0; x <= group.x1; x++) {
       const label = labels[y * ink.width + x];
-      if (!label || !own.has(label)) continue;
+      if (!label || !own[label]) continue;
       area++;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
@@ -199,7 +199,7 @@ function shrinkToInk(group: Group, ink: InkMap, labels: Int32Array): Group | nul
 // The group's ink in its box: its own blobs, plus the faint edge pixels touching them (below the threshold,
 // so unlabelled), which keep the strokes anti-aliased.
 function cropGroup(group: Group, ink: InkMap, labels: Int32Array): DigitInk {
-  const own = new Set(group.labels);
+  const own = membership(group.labels);
   const x0 = Math.max(0, group.x0 - 1);
   const y0 = Math.max(0, group.y0 - 1);
   const x1 = Math.min(ink.width - 1, group.x1 + 1);
@@ -211,7 +211,7 @@ function cropGroup(group: Group, ink: InkMap, labels: Int32Array): DigitInk {
     for (let x = x0; x <= x1; x++) {
       const i = y * ink.width + x;
       const label = labels[i];
-      let mine = label !== 0 && own.has(label);
+      let mine = label !== 0 && own[label] === 1;
       if (!mine && label === 0 && ink.data[i] > 0) {
         // an edge pixel: keep it when it touches this group's ink within the group's columns
         for (let dy = -1; dy <= 1 && !mine; dy++) {
@@ -220,7 +220,7 @@ function cropGroup(group: Group, ink: InkMap, labels: Int32Array): DigitInk {
             const ny = y + dy;
             if (nx < group.x0 || nx > group.x1 || ny < 0 || ny >= ink.height) continue;
             const l = labels[ny * ink.width + nx];
-            mine = l !== 0 && own.has(l);
+            mine = l !== 0 && own[l] === 1;
           }
         }
       } else if (mine && (x < group.x0 || x > group.x1)) {
@@ -231,4 +231,11 @@ function cropGroup(group: Group, ink: InkMap, labels: Int32Array): DigitInk {
   }
   const box: Box = [group.x0, group.y0, group.x1 - group.x0 + 1, group.y1 - group.y0 + 1];
   return { box, ink: { width: w, height: h, data: out } };
+}
+
+// own[label] is 1 for the group's labels: a flat lookup, as the per-pixel loops ask it for every ink pixel.
+function membership(labels: number[]): Uint8Array {
+  const own = new Uint8Array(Math.max(...labels) + 1);
+  for (const label of labels) own[label] = 1;
+  return own;
 }
