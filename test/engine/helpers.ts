@@ -84,10 +84,10 @@ export function countKernelCalls<T>(kernelName: string, fn: () => T): { result: 
 
 /**
  * Runs `op` on the engine and on tfjs cpu (make the inputs inside `op` from seeds, so both get the same
- * values without moving tensors between backends) and asserts every output is close; returns how often the engine ran
- * `kernelName` meanwhile (0 without one), so a test can tell its kernel was not bypassed.
+ * values without moving tensors between backends) and asserts every output is close; returns the engine's outputs and how
+ * often the engine ran `kernelName` meanwhile (0 without one), so a test can tell its kernel was not bypassed.
  */
-export async function compareWithCpu(what: string, op: () => tf.Tensor | tf.Tensor[], rtol: number, kernelName = ''): Promise<number> {
+export async function compareWithCpu(what: string, op: () => tf.Tensor | tf.Tensor[], rtol: number, kernelName = ''): Promise<{ calls: number; engine: Compared[] }> {
   await tf.setBackend(ENGINE_BACKEND);
   const { result: engine, calls } = countKernelCalls(kernelName, () => runOn(op));
   await tf.setBackend('cpu');
@@ -99,7 +99,7 @@ export async function compareWithCpu(what: string, op: () => tf.Tensor | tf.Tens
   }
   assert.equal(engine.length, cpu.length, `${what}: output count`);
   engine.forEach((e, i) => assertClose(e, cpu[i], rtol, `${what} output ${i}`));
-  return calls;
+  return { calls, engine };
 }
 
 /** Counts of tensors and bytes tfjs tracks, for leak checks. */

@@ -193,7 +193,7 @@ for (const [kernel, make] of Object.entries(makers)) {
     const rng = seededRng(kernel.length * 7919 + kernel.charCodeAt(0));
     for (let i = 0; i < CASES_PER_KERNEL; i++) {
       const c = make(rng, 100 * i + 1);
-      const calls = await compareWithCpu(c.what, c.op, c.rtol, kernel);
+      const { calls } = await compareWithCpu(c.what, c.op, c.rtol, kernel);
       assert.ok(calls > 0, `${c.what}: the engine's ${kernel} kernel was never called`);
     }
   });
