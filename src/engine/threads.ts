@@ -122,8 +122,11 @@ export class ThreadPool {
     memory: WebAssembly.Memory,
     runTask: (task: number, thread: number, threads: number) => void,
   ): Promise<ThreadPool> {
+    if (threads <= 1 || typeof SharedArrayBuffer === 'undefined') {
+      // no workers: a plain buffer, as pages that are not cross-origin isolated have no SharedArrayBuffer
+      return new ThreadPool([], new Int32Array(CONTROL_WORDS), runTask);
+    }
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-    if (threads <= 1) return new ThreadPool([], control, runTask);
     const spawn = (await nodeSpawner()) ?? browserSpawner();
     if (!spawn) return new ThreadPool([], control, runTask);
     const started = await Promise.allSettled(
