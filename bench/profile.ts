@@ -9,7 +9,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { ENGINE_BACKEND, useEngine, disposeEngine } from '../src/engine/index.ts';
 import { makeTrainStep } from './models.ts';
 
-interface KernelRecord {
+export interface KernelRecord {
   kernel: string;
   calls: number;
   ms: number;
@@ -51,8 +51,11 @@ export function kernelFlops(name: string, args: KernelArgs, outputs: TensorInfo[
   }
 }
 
-/** Wraps every kernel registered for `backendName`; returns the records and a function undoing it. */
-export function recordKernels(backendName: string): { records: Map<string, KernelRecord>; restore: () => void } {
+/**
+ * Wraps every kernel registered for `backendName`; returns the records (one per kernel, or per kernel and
+ * input shapes with `byShape`) and a function undoing it.
+ */
+export function recordKernels(backendName: string, byShape = false): { records: Map<string, KernelRecord>; restore: () => void } {
   const records = new Map<string, KernelRecord>();
   const originals: [KernelConfig, KernelFunc][] = [];
   let nestedMs = 0; // time of kernels called from inside the kernel being timed
@@ -68,12 +71,14 @@ export function recordKernels(backendName: string): { records: Map<string, Kerne
       const self = total - nestedMs;
       nestedMs = outerNested + total;
       const outputs = Array.isArray(result) ? result : [result];
-      let record = records.get(config.kernelName);
-      if (!record) records.set(config.kernelName, (record = { kernel: config.kernelName, calls: 0, ms: 0, flops: 0, shapes: new Set() }));
+      const shapes = Object.values(args.inputs).map((t) => `[${t?.shape ?? ''}]`).join('');
+      const key = byShape ? `${config.kernelName} ${shapes}` : config.kernelName;
+      let record = records.get(key);
+      if (!record) records.set(key, (record = { kernel: config.kernelName, calls: 0, ms: 0, flops: 0, shapes: new Set() }));
       record.calls++;
       record.ms += self;
       record.flops += kernelFlops(config.kernelName, args, outputs);
-      if (record.shapes.size < 4) record.shapes.add(Object.values(args.inputs).map((t) => `[${t?.shape ?? ''}]`).join(''));
+      if (record.shapes.size < 4) record.shapes.add(shapes);
       return result;
     }) as KernelFunc;
   }

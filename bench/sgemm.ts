@@ -4,7 +4,7 @@
 import { useEngine, disposeEngine } from '../src/engine/index.ts';
 import { TASK_PACK_B, engineRuntime, runEngineTask, runGemmTask } from '../src/engine/runtime.ts';
 
-interface Shape {
+export interface Shape {
   name: string;
   M: number;
   N: number;
@@ -25,7 +25,7 @@ const shapes: Shape[] = [
   { name: 'dense1 dx (128,256)x(256,9216)', M: 128, N: 9216, K: 256 },
 ];
 
-function measure(shape: Shape, threads: number, seconds: number): number {
+export function measure(shape: Shape, threads: number, seconds: number): number {
   const rt = engineRuntime();
   const { arena, exports } = rt;
   const { M, N, K } = shape;
