@@ -168,8 +168,10 @@ export function biasActivation(rows: usize, P: i32, outC: i32, bias: usize, acti
 }
 
 // dW (K,outC) = sum over output pixels of col^T (K,P) * dy (P,outC). Thread 0 accumulates into dW, others
-// into a private dW in their scratch which conv2dBackpropFilterReduce then adds in.
-export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratch: usize, thread: i32, counter: usize): void {
+// into a private dW in their scratch which conv2dBackpropFilterReduce then adds in. Tiles are dealt to
+// threads in a fixed pattern (thread t takes tiles t, t+threads, ...), not from the shared counter: a sum's
+// order must not depend on timing, or training with the same seed would not give the same weights.
+export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
   const total = g(geom, G_BATCH) * g(geom, G_OUT_H) * g(geom, G_OUT_W);
   const col = scratch;
@@ -177,7 +179,7 @@ export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize
   const gemmScratch = dyPacked + ((<usize>packedBFloats(tileP, outC)) << 2);
   const target = thread == 0 ? dW : gemmScratch + ((<usize>gemmScratchFloats()) << 2);
   memory.fill(target, 0, (<usize>K * <usize>outC) << 2);
-  for (let p = nextUnit(counter) * tileP; p < total; p = nextUnit(counter) * tileP) {
+  for (let p = thread * tileP; p < total; p += threads * tileP) {
     const P = min(tileP, total - p);
     im2col(geom, x, p, P, col);
     packB(P, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, dyPacked, 0, (outC + NR - 1) / NR);

@@ -67,7 +67,7 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     conv2dForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
   } else if (kind == TASK_CONV_BACKPROP_FILTER) {
     const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
-    conv2dBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, thread, task + COUNTER);
+    conv2dBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, thread, threads);
   } else if (kind == TASK_CONV_BACKPROP_INPUT) {
     const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
     conv2dBackpropInput(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, task + COUNTER);
