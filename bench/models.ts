@@ -1,8 +1,9 @@
 // One training step of the project's architectures, as the benchmarks run it: the model from
 // src/model (logits out), softmax cross-entropy, Adadelta lr 1.0 for the Keras CNN (as mnist_cnn.py),
-// Adam 1e-3 for the others; dropout on (training: true). Inputs are random: speed does not depend on them.
+// Adam 1e-3 for the others (engineAdadelta/engineAdam: tfjs's updates in one pass on the engine); dropout on (training: true). Inputs are random: speed does not depend on them.
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/model/index.ts';
+import { engineAdadelta, engineAdam } from '../src/engine/index.ts';
 
 export interface TrainStep {
   model: tf.LayersModel;
@@ -23,7 +24,8 @@ export function randomBatch(n: number, seed = 7): { x: tf.Tensor4D; y: tf.Tensor
 }
 
 export function makeOptimizer(arch: string): tf.Optimizer {
-  return arch === 'keras-cnn' ? tf.train.adadelta(1.0) : tf.train.adam(1e-3);
+  // the engine's one-pass updates, as the training loop uses (other backends get tfjs's own update)
+  return arch === 'keras-cnn' ? engineAdadelta(1.0) : engineAdam(1e-3);
 }
 
 export function makeTrainStep(arch: string, batch: number, seed = 1): TrainStep {

@@ -11,6 +11,7 @@ import { engineRuntime, hasEngineRuntime, setEngineRuntime } from './runtime.ts'
 
 export { ENGINE_BACKEND } from './backend_name.ts';
 export { engineAdam, EngineAdamOptimizer } from './adam.ts';
+export { engineAdadelta, EngineAdadeltaOptimizer } from './adadelta.ts';
 
 /** Bumped when the kernels' numerics or the module change. */
 export const ENGINE_VERSION = '0.1.0';

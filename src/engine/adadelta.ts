@@ -1,0 +1,70 @@
+// Adadelta in one pass per variable. tfjs's AdadeltaOptimizer runs about a dozen element-wise ops per variable
+// per step (each a full pass over memory and a fresh array): for the Keras MNIST CNN's 1.2 M weights that cost
+// more than any kernel but the convolutions. Same update (tfjs's, which scales by the accumulated gradient from
+// before this step), same state variables (so getWeights, setWeights and checkpoints are unchanged); any backend
+// other than the engine's keeps tfjs's own update.
+import { AdadeltaOptimizer, engine, getBackend, tensor, tidy } from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { ENGINE_BACKEND } from './backend_name.ts';
+
+type VariableGradients = Parameters<AdadeltaOptimizer['applyGradients']>[0];
+
+interface AdadeltaState {
+  learningRate: number;
+  rho: number;
+  epsilon: number;
+  accumulatedGrads: { originalName: string; variable: Variable }[];
+  accumulatedUpdates: { originalName: string; variable: Variable }[];
+}
+
+const f32 = Math.fround;
+
+export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
+  override applyGradients(variableGradients: VariableGradients): void {
+    if (getBackend() !== ENGINE_BACKEND) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const state = this as unknown as AdadeltaState;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const registered = engine().registeredVariables;
+    // float32 constants, as tfjs makes them scalar tensors
+    const rho = f32(state.rho), oneMinusRho = f32(1 - state.rho);
+    const epsilon = f32(state.epsilon), negLearningRate = f32(-state.learningRate);
+    names.forEach((name, i) => {
+      const variable = registered[name];
+      if (!state.accumulatedGrads[i]) {
+        state.accumulatedGrads[i] = { originalName: `${name}/accum_grad`, variable: tidy(() => variable.zerosLike().variable(false)) };
+      }
+      if (!state.accumulatedUpdates[i]) {
+        state.accumulatedUpdates[i] = { originalName: `${name}/accum_var`, variable: tidy(() => variable.zerosLike().variable(false)) };
+      }
+      const gradient: Tensor | undefined = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+      if (!gradient) return;
+      const accGrad = state.accumulatedGrads[i].variable, accUpdate = state.accumulatedUpdates[i].variable;
+      const g = gradient.dataSync() as Float32Array, w = variable.dataSync() as Float32Array;
+      const gradOld = accGrad.dataSync() as Float32Array, updateOld = accUpdate.dataSync() as Float32Array;
+      const n = w.length;
+      const gradNew = new Float32Array(n), updateNew = new Float32Array(n), wNew = new Float32Array(n);
+      for (let j = 0; j < n; j++) {
+        const gj = g[j], ag = gradOld[j], au = updateOld[j];
+        gradNew[j] = f32(f32(ag * rho) + f32(f32(gj * gj) * oneMinusRho));
+        // tfjs divides by the accumulated gradient from before this step
+        const update = f32(f32(f32(Math.sqrt(f32(au + epsilon))) / f32(Math.sqrt(f32(ag + epsilon)))) * gj);
+        updateNew[j] = f32(f32(au * rho) + f32(f32(update * update) * oneMinusRho));
+        wNew[j] = f32(f32(update * negLearningRate) + w[j]);
+      }
+      tidy(() => {
+        accGrad.assign(tensor(gradNew, accGrad.shape));
+        accUpdate.assign(tensor(updateNew, accUpdate.shape));
+        variable.assign(tensor(wNew, variable.shape));
+      });
+    });
+    this.incrementIterations();
+  }
+}
+
+/** Adadelta (tf.train.adadelta's arguments and defaults) with a one-pass update on the engine backend. */
+export function engineAdadelta(learningRate = 0.001, rho = 0.95, epsilon?: number): EngineAdadeltaOptimizer {
+  return new EngineAdadeltaOptimizer(learningRate, rho, epsilon ?? (null as unknown as number));
+}
