@@ -44,6 +44,7 @@ describe('drawing app', { skip: skipReason ?? noModel ?? false }, () => {
     assert.match(await statusText(page), /draw a digit/i);
     const ready = await page.evaluate(() => window.__digitsReady);
     assert.ok(ready && 'backend' in ready, 'the page reports which backend runs the model');
+    assert.equal(ready.where, 'worker', 'digits are read off the main thread');
     assert.equal(await page.locator('#reading').getAttribute('aria-live'), 'polite');
     assert.deepEqual(errors, []);
     await context.close();

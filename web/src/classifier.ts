@@ -11,10 +11,8 @@ export interface LoadedClassifier {
   backend: string; // what runs it: 'digits-engine' or 'cpu'
 }
 
-/** Where the build puts the shipped model, relative to the page. */
-export const MODEL_URL = 'models/default/model.json';
-
-export async function loadClassifier(url = MODEL_URL): Promise<LoadedClassifier> {
+/** The model at `url` (absolute: in a worker, relative URLs would resolve against the script). */
+export async function loadClassifier(url: string): Promise<LoadedClassifier> {
   // The backend first: weights are created on whichever backend is current when they load.
   const backend = await startBackend();
   const loaded = await loadModel(url);

@@ -1,12 +1,10 @@
-// The drawing app: wires the pad, the upload and the keys to one recognition path (src/recognize) and
-// shows the result. Readings run in the browser; the server only delivers the page and the model files.
-import { findInk } from '../../src/vision/index.ts';
-import type { Box, InkMap } from '../../src/vision/index.ts';
-import { recognizeDetailed } from '../../src/recognize/index.ts';
-import type { DetailedReading } from '../../src/recognize/index.ts';
-import { loadClassifier } from './classifier.ts';
-import type { LoadedClassifier } from './classifier.ts';
-import { describeReading } from './describe.ts';
+// The drawing app: wires the pad, the upload and the keys to one recognition path (src/recognize, run by
+// the reader in a worker) and shows the result. Readings run in the browser; the server only delivers the
+// page and the model files.
+import type { Box } from '../../src/vision/index.ts';
+import { MODEL_URL } from './classifier-url.ts';
+import { startReader } from './reader.ts';
+import type { Reader, ReadResult } from './reader.ts';
 import { DrawingPad } from './pad.ts';
 import { ResultView } from './view.ts';
 import { decodeUpload, UploadError } from './upload.ts';
@@ -20,7 +18,7 @@ export interface ReadingTiming {
 declare global {
   interface Window {
     __digitsTimings: ReadingTiming[];
-    __digitsReady?: { ms: number; backend: string } | { error: string };
+    __digitsReady?: { ms: number; backend: string; where: string } | { error: string };
   }
 }
 window.__digitsTimings = [];
@@ -32,7 +30,7 @@ const clearButton = document.getElementById('clear') as HTMLButtonElement;
 const uploadInput = document.getElementById('upload') as HTMLInputElement;
 const padFrame = document.getElementById('pad-frame') as HTMLElement;
 
-let loaded: LoadedClassifier | null = null;
+let loaded: Reader | null = null;
 let loadError: string | null = null;
 
 // One reading at a time; a request arriving meanwhile is kept (the latest one) and run right after.
@@ -72,17 +70,12 @@ async function readPad(kind: ReadingTiming['kind'], startedAt: number): Promise<
   try {
     const version = pad.version;
     const { ink, scale } = pad.ink();
-    const began = performance.now();
-    const detailed = await recognizeDetailed(ink, loaded.classifier);
-    const recognizeMs = performance.now() - began;
+    const options = { source: 'pad', minInkSide: Math.max(8, 0.1 * Math.min(ink.width, ink.height)), asked: kind === 'button' } as const;
+    const result = await loaded.read({ kind: 'ink', ink, options });
     if (pad.showsImage) return; // an upload arrived meanwhile: it has the pad now
-    show(detailed, ink, (box) => box.map((v) => v / scale) as Box, {
-      source: 'pad',
-      minInkSide: Math.max(8, 0.1 * Math.min(ink.width, ink.height)),
-      asked: kind === 'button',
-    });
+    show(result, (box) => box.map((v) => v / scale) as Box);
     markRead(version);
-    window.__digitsTimings.push({ kind, ms: performance.now() - startedAt, recognizeMs });
+    window.__digitsTimings.push({ kind, ms: performance.now() - startedAt, recognizeMs: result.recognizeMs });
   } catch (error) {
     reportFailure(error);
   } finally {
@@ -93,14 +86,7 @@ async function readPad(kind: ReadingTiming['kind'], startedAt: number): Promise<
   }
 }
 
-function show(
-  detailed: DetailedReading,
-  ink: InkMap,
-  toPad: (box: Box) => Box,
-  options: Parameters<typeof describeReading>[2],
-): void {
-  const { reading, images } = detailed;
-  const description = describeReading(reading, ink, options);
+function show({ reading, images, description }: ReadResult, toPad: (box: Box) => Box): void {
   const readable = description.digits !== '';
   view.show({
     ...description,
@@ -123,21 +109,15 @@ async function readUpload(file: File): Promise<void> {
     pad.showImage(upload.bitmap);
     const version = pad.version;
     updateButtons();
-    // Let the page paint the picture before the (main-thread) reading starts.
+    // Let the page paint the picture before the reading starts (on the main thread when there is no worker).
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    const began = performance.now();
-    const ink = findInk(upload.pixels);
-    const detailed = await recognizeDetailed(ink, loaded.classifier);
-    const recognizeMs = performance.now() - began;
+    const result = await loaded.read({ kind: 'image', image: upload.pixels, options: { source: 'image', minInkSide: 8, asked: true } });
+    if (pad.version !== version) return; // drawn on or cleared meanwhile
     const place = pad.imagePlacement(upload.bitmap.width, upload.bitmap.height);
     const factor = place.scale / upload.scale; // CSS pixels per read pixel
-    show(detailed, ink, ([x, y, w, h]) => [place.x + x * factor, place.y + y * factor, w * factor, h * factor], {
-      source: 'image',
-      minInkSide: 8,
-      asked: true,
-    });
+    show(result, ([x, y, w, h]) => [place.x + x * factor, place.y + y * factor, w * factor, h * factor]);
     markRead(version);
-    window.__digitsTimings.push({ kind: 'upload', ms: performance.now() - startedAt, recognizeMs });
+    window.__digitsTimings.push({ kind: 'upload', ms: performance.now() - startedAt, recognizeMs: result.recognizeMs });
   } catch (error) {
     if (error instanceof UploadError) {
       view.show({ digits: '', confidence: null, unsure: true, items: [], images: [], boxes: [], status: error.message, statusKind: 'error', spoken: error.message });
@@ -223,12 +203,12 @@ padFrame.addEventListener('drop', (event) => {
 });
 
 updateButtons();
-loadClassifier().then(
-  (result) => {
-    loaded = result;
-    window.__digitsReady = { ms: performance.now(), backend: result.backend };
+startReader(new URL(MODEL_URL, document.baseURI).href).then(
+  (reader) => {
+    loaded = reader;
+    window.__digitsReady = { ms: performance.now(), backend: reader.backend, where: reader.where };
     document.body.dataset.ready = 'true';
-    document.body.dataset.backend = result.backend;
+    document.body.dataset.backend = reader.backend;
     if (pad.isEmpty) view.setStatus('Draw a digit, or a whole number.');
     else void readPad('button', performance.now());
   },

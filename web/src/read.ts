@@ -1,0 +1,27 @@
+// One reading, wherever it runs (the worker, or the main thread as a fallback): ink or pixels in, the
+// Reading, the 28x28 images the model saw, and what the page should say about it out.
+import { findInk } from '../../src/vision/index.ts';
+import type { InkMap, RgbaImage } from '../../src/vision/index.ts';
+import { recognizeDetailed } from '../../src/recognize/index.ts';
+import type { DigitClassifier, Reading } from '../../src/recognize/index.ts';
+import { describeReading } from './describe.ts';
+import type { DescribeOptions, Description } from './describe.ts';
+
+export type ReadRequest =
+  | { kind: 'ink'; ink: InkMap; options: DescribeOptions } // the pad: already ink
+  | { kind: 'image'; image: RgbaImage; options: DescribeOptions }; // an upload: ink to be found
+
+export interface ReadResult {
+  reading: Reading;
+  images: Float32Array[]; // (28, 28) per item, 0..1 white on black
+  description: Description;
+  recognizeMs: number; // ink finding (images only), segmentation, preprocessing and the model
+}
+
+export async function readDigits(classifier: DigitClassifier, request: ReadRequest): Promise<ReadResult> {
+  const began = performance.now();
+  const ink = request.kind === 'ink' ? request.ink : findInk(request.image);
+  const { reading, images } = await recognizeDetailed(ink, classifier);
+  const description = describeReading(reading, ink, request.options);
+  return { reading, images, description, recognizeMs: performance.now() - began };
+}
