@@ -4,10 +4,14 @@ import { registerDataCommand } from './data.ts';
 import { registerPredictCommand } from './predict.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerEvalCommand } from './eval.ts';
+import { registerTrainCommand } from './train.ts';
+import { registerBenchCommand } from './bench.ts';
 
 export function registerCommands(program: Command): void {
   registerDataCommand(program);
+  registerTrainCommand(program);
   registerPredictCommand(program);
   registerServeCommand(program);
   registerEvalCommand(program);
+  registerBenchCommand(program);
 }

@@ -1,0 +1,28 @@
+// Every architecture's training recipe in one place: what `digits train --arch NAME` does when no flag
+// overrides it. The classic Keras example is reproduced as it was (Adadelta, lr 1.0, constant, no
+// augmentation); ours is tuned for accuracy per second on a 2-core CPU.
+import type { ArchName } from '../model/index.ts';
+
+export type OptimizerName = 'adam' | 'adadelta';
+export type ScheduleName = 'constant' | 'one-cycle';
+
+export interface Recipe {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  lr: number; // the peak learning rate
+  schedule: ScheduleName;
+  augment: boolean;
+  /** Extra training digits rendered from our pen-stroke templates, as a fraction of the MNIST training images. */
+  strokeDigits: number;
+}
+
+export const RECIPES: Record<ArchName, Recipe> = {
+  // mnist_cnn.py: 12 epochs, batch 128, Adadelta(lr=1.0, rho=0.95), no augmentation: ~99.2%.
+  'keras-cnn': { epochs: 12, batchSize: 128, optimizer: 'adadelta', lr: 1.0, schedule: 'constant', augment: false, strokeDigits: 0 },
+  default: { epochs: 12, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'one-cycle', augment: true, strokeDigits: 0.05 },
+  'small-cnn': { epochs: 4, batchSize: 128, optimizer: 'adam', lr: 3e-3, schedule: 'one-cycle', augment: false, strokeDigits: 0 },
+};
+
+/** The validation split held out from the end of the training set, unless --validation says otherwise. */
+export const DEFAULT_VALIDATION = 5000;
