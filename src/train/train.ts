@@ -9,7 +9,7 @@
 import { mkdir, readFile, stat, access, constants, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { engineAdam } from '../engine/index.ts';
+import { engineAdadelta, engineAdam } from '../engine/index.ts';
 import { MNIST_FILES, writeFileAtomic } from '../data/index.ts';
 import type { MnistSet } from '../data/index.ts';
 import { epochOrder, gatherBatch, mixSeeds } from '../data/batch.ts';
@@ -206,7 +206,8 @@ export async function readRunCheckpoint(out: string, arch?: string) {
 
 function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   // Keras's Adadelta: rho 0.95, epsilon 1e-7 (mnist_cnn.py's lr 1.0 is the old Keras default).
-  return name === 'adadelta' ? tf.train.adadelta(lr, 0.95, 1e-7) : engineAdam(lr);
+  // Both fall back to tfjs's own update off the engine backend.
+  return name === 'adadelta' ? engineAdadelta(lr, 0.95, 1e-7) : engineAdam(lr);
 }
 
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
