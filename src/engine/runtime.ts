@@ -38,6 +38,8 @@ export const TASK_PACK_B = 2;
 export const TASK_CONV_FORWARD = 3;
 export const TASK_CONV_BACKPROP_FILTER = 4;
 export const TASK_CONV_BACKPROP_INPUT = 5;
+export const TASK_MAX_POOL = 6;
+export const TASK_MAX_POOL_GRAD = 7;
 
 export function runEngineTask(runtime: EngineRuntime, kind: number, args: number[], threads: number): void {
   const task = runtime.arena.alloc((args.length + 2) * 4);

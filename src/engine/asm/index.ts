@@ -8,3 +8,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { convScratchFloats, conv2dBackpropFilterReduce, biasActivation } from './conv';
+export { binary, unary, reluGrad, sumLeading } from './elementwise';

@@ -3,12 +3,15 @@
 // A task record is i32 words: kind, the shared unit counter (starts at 0), then the kind's arguments.
 import { MC, MR, NC, NR, gemmPacked, packB } from './gemm';
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv';
+import { maxPoolBackward, maxPoolForward } from './pool';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
 export const TASK_CONV_FORWARD = 3; // geom x Wp bias activation y tileP scratchBase scratchStride
 export const TASK_CONV_BACKPROP_FILTER = 4; // geom x dy dW tileP scratchBase scratchStride
 export const TASK_CONV_BACKPROP_INPUT = 5; // geom dy Wtp dx tileP scratchBase scratchStride
+export const TASK_MAX_POOL = 6; // geom x y
+export const TASK_MAX_POOL_GRAD = 7; // geom x dy dx
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -71,5 +74,9 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
   } else if (kind == TASK_CONV_BACKPROP_INPUT) {
     const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
     conv2dBackpropInput(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, task + COUNTER);
+  } else if (kind == TASK_MAX_POOL) {
+    maxPoolForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), task + COUNTER);
+  } else if (kind == TASK_MAX_POOL_GRAD) {
+    maxPoolBackward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), task + COUNTER);
   }
 }

@@ -3,8 +3,9 @@ import type { KernelConfig, KernelFunc, SumAttrs, SumInputs, TensorInfo } from '
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from '../backend_name.ts';
 import { float32Values } from './matmul_impl.ts';
+import { engineSumLeading } from './elementwise_impl.ts';
 
-// out (inner) = sum over the leading axes of x (outer, inner): the bias gradient, sum of dy over (N,H,W).
+// out (inner) = sum over the leading axes of x (outer, inner): the bias gradient, sum of dy over (N,H,W), in wasm.
 // tfjs cpu transposes x element by element to move those axes last first; other cases stay with it.
 export function sum(args: { inputs: SumInputs; backend: MathBackendCPU; attrs: SumAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -12,17 +13,13 @@ export function sum(args: { inputs: SumInputs; backend: MathBackendCPU; attrs: S
   const x = float32Values(backend, xInfo);
   const shape = xInfo.shape;
   const axes = x ? util.parseAxisParam(attrs.axis, shape).sort((p, q) => p - q) : [];
-  const leading = axes.length > 0 && axes.length < shape.length && axes.every((axis, i) => axis === i);
+  const leading = axes.length > 0 && axes.every((axis, i) => axis === i); // all axes too: a loss's sum
   if (!x || !leading || x.length === 0) return (getKernel(Sum, 'cpu')!.kernelFunc as KernelFunc)(args as never) as TensorInfo;
   const outer = util.sizeFromShape(shape.slice(0, axes.length));
   const inner = x.length / outer;
-  const acc = new Float64Array(inner); // float64 sums, as tfjs cpu
-  for (let o = 0; o < outer; o++) {
-    const base = o * inner;
-    for (let j = 0; j < inner; j++) acc[j] += x[base + j];
-  }
   const outShape = shape.slice(axes.length);
-  return backend.makeTensorInfo(attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32', Float32Array.from(acc));
+  const out = engineSumLeading(x, outer, inner); // float64 sums in tfjs cpu's order, so the same result
+  return backend.makeTensorInfo(attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32', out);
 }
 
 export const sumConfig: KernelConfig = {

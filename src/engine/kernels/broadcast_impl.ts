@@ -1,6 +1,6 @@
-// Element-wise binary kernels on float32, in plain JavaScript loops (copying into wasm would cost as much as the
-// op). tfjs's cpu kernels compute index vectors per element whenever shapes differ, even for a scalar or a bias,
-// which made Adam's scalar products and the bias adds the slowest part of a training step.
+// How the operands of an element-wise binary kernel line up, for the wasm loops (elementwise_impl.ts). tfjs's
+// cpu kernels compute index vectors per element whenever shapes differ, even for a scalar or a bias, which made
+// Adam's scalar products and the bias adds the slowest part of a training step.
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -58,8 +58,4 @@ export function planBinary(backend: MathBackendCPU, aInfo: TensorInfo, bInfo: Te
   if (a.length === outSize && isSuffix(bInfo.shape, outShape)) return plan(Layout.RepeatB, b.length);
   if (b.length === outSize && isSuffix(aInfo.shape, outShape)) return plan(Layout.RepeatA, a.length);
   return null;
-}
-
-export function binaryResult(backend: MathBackendCPU, plan: BinaryPlan, out: Float32Array): TensorInfo {
-  return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }
