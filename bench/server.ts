@@ -2,17 +2,24 @@
 // posts one single-digit PNG (size x size pixels) again and again with autocannon and prints requests/s, p50/p99 latency,
 // and the server's RSS and TensorFlow.js tensor count before and after.
 // `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
+// `--fake-model` answers without a model (HTTP + decoding + vision only); `--image-workers N` and
+// `--engine-threads N` split the cores as `digits serve --image-workers N --threads N` does.
+// `--profile` instead times each stage of one request on this thread (decode, find ink, segment, preprocess,
+// the model at batch 1 and 16, JSON): where a request's time goes.
 // The server runs in a child process (its own event loop, as in production; it reports its memory and
 // tensor count over IPC), and autocannon fires from this one.
 import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { memory } from '@tensorflow/tfjs-core';
-import { createServer, defaultModelDir } from '../src/server/index.ts';
+import { createServer, defaultModelDir, roundReading } from '../src/server/index.ts';
+import { decodeImage } from '../src/image/index.ts';
+import { recognize } from '../src/recognize/index.ts';
 import type { DigitClassifier } from '../src/recognize/types.ts';
-import { digitStrokes, drawStrokes } from '../src/vision/index.ts';
+import { digitStrokes, drawStrokes, findInk, preprocessDigit, segmentLine } from '../src/vision/index.ts';
 import type { InkMap } from '../src/vision/index.ts';
 import sharp from 'sharp';
 
@@ -32,19 +39,24 @@ export async function main(args: string[]): Promise<void> {
       seconds: { type: 'string', default: '10' },
       size: { type: 'string', default: '64' },
       'image-workers': { type: 'string', default: '1' },
+      'engine-threads': { type: 'string' },
       connections: { type: 'string', default: '16' },
       requests: { type: 'string' },
       model: { type: 'string', default: defaultModelDir() },
       'fake-model': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'server-process': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
   });
   const seconds = boundedInt('--seconds', values.seconds, 1, 600);
   const connections = boundedInt('--connections', values.connections, 1, 1000);
   const size = boundedInt('--size', values.size, 16, 2000);
   const imageWorkers = boundedInt('--image-workers', values['image-workers'], 0, 64);
-  if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model, imageWorkers);
+  // as `digits serve` does by default: the cores the image workers leave
+  const engineThreads = boundedInt('--engine-threads', values['engine-threads'] ?? String(Math.max(1, availableParallelism() - imageWorkers)), 1, 256);
+  if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model, imageWorkers, engineThreads);
+  if (values.profile) return profileStages(size, values['fake-model'] ? null : values.model, engineThreads);
   const requests = values.requests === undefined ? undefined : boundedInt('--requests', values.requests, 1, 10_000_000);
   const log = (line: string) => values.json || console.log(line);
 
@@ -52,6 +64,8 @@ export async function main(args: string[]): Promise<void> {
     ...(values['fake-model'] ? ['--fake-model'] : ['--model', values.model]),
     '--image-workers',
     String(imageWorkers),
+    '--engine-threads',
+    String(engineThreads),
   ]);
   const url = `http://127.0.0.1:${server.port}/api/predict`;
   const sample = server.sample;
@@ -60,7 +74,7 @@ export async function main(args: string[]): Promise<void> {
     fire({ url, body: png, connections, ...(amount ? { amount } : { duration: seconds }) });
 
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
-  log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections; ${imageWorkers} image worker threads`);
+  log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections; ${imageWorkers} image worker threads; ${engineThreads} engine threads`);
   const first = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Blob([new Uint8Array(png)]) });
   const reading = (await first.json()) as { digits?: string; items?: { box: number[] }[] };
   log(`one request: ${first.status}, reads "${reading.digits}" (${reading.items?.length ?? 0} items, boxes ${JSON.stringify(reading.items?.map((i) => i.box))})`);
@@ -147,8 +161,8 @@ async function startServerProcess(modelArgs: string[]) {
 }
 
 /** The server process: listens on a random loopback port, tells the parent, answers memory samples. */
-async function serveForBenchmark(modelDir: string | null, imageWorkers: number): Promise<void> {
-  const classifier = modelDir ? await loadRealClassifier(modelDir) : constantClassifier();
+async function serveForBenchmark(modelDir: string | null, imageWorkers: number, engineThreads: number): Promise<void> {
+  const classifier = modelDir ? await loadRealClassifier(modelDir, engineThreads) : constantClassifier();
   const app = await createServer({ classifier, model: { dir: modelDir }, imageWorkers });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -162,6 +176,35 @@ async function serveForBenchmark(modelDir: string | null, imageWorkers: number):
   });
   process.on('disconnect', () => process.exit(0));
   process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+}
+
+/** Milliseconds per call of each stage of one request, on this thread, after a warm-up. */
+async function profileStages(size: number, modelDir: string | null, engineThreads: number): Promise<void> {
+  const png = await singleDigitPng(size);
+  const classifier = modelDir ? await loadRealClassifier(modelDir, engineThreads) : constantClassifier();
+  const time = async (name: string, calls: number, work: () => unknown, perDigit = 1) => {
+    for (let i = 0; i < Math.min(200, calls); i++) await work();
+    const start = performance.now();
+    for (let i = 0; i < calls; i++) await work();
+    const ms = (performance.now() - start) / calls;
+    console.log(`  ${name.padEnd(32)} ${ms.toFixed(3).padStart(7)} ms${perDigit > 1 ? ` (${(ms / perDigit).toFixed(3)} ms a digit)` : ''}`);
+  };
+  const image = await decodeImage(png);
+  const ink = findInk(image);
+  const [segment] = segmentLine(ink);
+  const digit = preprocessDigit(segment.whole.ink).image;
+  const reading = await recognize(image, classifier);
+  console.log(`one ${size}x${size} single-digit PNG (${png.length} bytes), model ${modelDir ?? 'FAKE'}, ${engineThreads} engine threads:`);
+  await time('decode (sharp)', 2000, () => decodeImage(png));
+  await time('find ink', 2000, () => findInk(image));
+  await time('segment', 2000, () => segmentLine(ink));
+  await time('preprocess to 28x28', 2000, () => preprocessDigit(segment.whole.ink));
+  for (const count of [1, 16]) {
+    const batch = new Float32Array(count * 784);
+    for (let k = 0; k < count; k++) batch.set(digit, k * 784);
+    await time(`model, batch of ${count}`, count === 1 ? 500 : 100, () => classifier.classify(batch, count), count);
+  }
+  await time('JSON of the reading', 2000, () => JSON.stringify(roundReading(reading)));
 }
 
 /** Live TensorFlow.js tensors; -1 when no backend was ever set up (the fake model). */
@@ -197,10 +240,10 @@ async function singleDigitPng(size: number): Promise<Buffer> {
   return sharp(grey, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
 }
 
-async function loadRealClassifier(dir: string): Promise<DigitClassifier> {
+async function loadRealClassifier(dir: string, engineThreads: number): Promise<DigitClassifier> {
   const { useEngine } = await import('../src/engine/index.ts');
   const { loadClassifier } = await import('../src/model/node.ts');
-  await useEngine();
+  await useEngine({ threads: engineThreads });
   return loadClassifier(dir);
 }
 

@@ -31,12 +31,19 @@ export function registerServeCommand(program: Command): void {
       parseIntFlag('--image-workers', 0, 64),
       Math.max(1, availableParallelism() - 1),
     )
-    .option('--threads <n>', "the engine's threads for the model (default: every core)", parseIntFlag('--threads', 1, 256))
+    .option(
+      '--threads <n>',
+      "the engine's threads for the model (default: the cores the image workers leave, at least 1)",
+      parseIntFlag('--threads', 1, 256),
+    )
     .option('--log', 'log each request (JSON lines on stdout)')
     .action(async (options: ServeOptions) => {
       const port = options.port ?? portFromEnv();
       const host = options.host ?? process.env.HOST ?? 'localhost';
-      const { classifier, metadata } = await loadModelOrExplain(options.model, options.threads);
+      // Image workers and engine threads on the same cores slow each other down: on 2 cores, 1 image worker and
+      // 2 engine threads served 175 single-digit PNGs/s, 1 and 1 served 354 (npm run bench -- server).
+      const engineThreads = options.threads ?? Math.max(1, availableParallelism() - options.imageWorkers);
+      const { classifier, metadata } = await loadModelOrExplain(options.model, engineThreads);
       const webDir = await ensureWebBuilt(options.webDir, options.model);
       const app = await createServer({
         classifier,
