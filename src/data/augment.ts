@@ -166,13 +166,13 @@ export function checkOptions(options: AugmentOptions): void {
 }
 
 // ---- scratch, allocated once ----
-const padded = new Float32Array(PADDED * PADDED); // (30,30), border stays 0
+const padded = new Float64Array(PADDED * PADDED); // (30,30), border stays 0
 const warped = new Float32Array(PIXELS); // (28,28) geometry output before a thickness change
-const fieldX = new Float32Array(PIXELS); // (28,28) elastic displacement, output pixels
-const fieldY = new Float32Array(PIXELS);
+const fieldX = new Float64Array(PIXELS); // (28,28) elastic displacement, output pixels
+const fieldY = new Float64Array(PIXELS);
 
 /** Copies image `offset` of src, times `toUnit`, into the interior of the (30,30) zero-bordered buffer. */
-function padImage(src: Uint8Array | Float32Array, offset: number, toUnit: number, into: Float32Array): void {
+function padImage(src: Uint8Array | Float32Array, offset: number, toUnit: number, into: Float64Array): void {
   for (let y = 0; y < SIZE; y++) {
     const from = offset + y * SIZE;
     const to = (y + 1) * PADDED + 1;
@@ -184,7 +184,7 @@ function padImage(src: Uint8Array | Float32Array, offset: number, toUnit: number
  * The one resampling: for each output pixel p, the source point is A^-1 (p + d(p) - c - t) + c, read bilinearly
  * (zero outside). A = rotate * shear * scale; d is the elastic field (null for none), applied in output space.
  */
-function warpPadded(source: Float32Array, params: WarpParams, dx: Float32Array | null, dy: Float32Array | null, out: Float32Array, outOffset: number): void {
+function warpPadded(source: Float64Array, params: WarpParams, dx: Float64Array | null, dy: Float64Array | null, out: Float32Array, outOffset: number): void {
   const theta = (params.rotateDegrees * Math.PI) / 180;
   const cos = Math.cos(theta);
   const sin = Math.sin(theta);
@@ -205,23 +205,26 @@ function warpPadded(source: Float32Array, params: WarpParams, dx: Float32Array |
   const i11 = a00 / det;
   const ox = CENTER + params.translateX;
   const oy = CENTER + params.translateY;
+  const last = PADDED - 1;
   for (let y = 0; y < SIZE; y++) {
     const qy = y - oy;
+    // Source point of output pixel (0, y) in padded coordinates (+1 for the border); it moves by (i00, i10) per x.
+    const uRow = -i00 * ox + i01 * qy + CENTER + 1;
+    const vRow = -i10 * ox + i11 * qy + CENTER + 1;
+    const rowAt = outOffset + y * SIZE;
     for (let x = 0; x < SIZE; x++) {
-      let qx = x - ox;
-      let qyd = qy;
-      const index = y * SIZE + x;
+      let u = uRow + i00 * x;
+      let v = vRow + i10 * x;
       if (dx !== null) {
-        qx += dx[index];
-        qyd += dy![index];
+        const ddx = dx[y * SIZE + x];
+        const ddy = dy![y * SIZE + x];
+        u += i00 * ddx + i01 * ddy;
+        v += i10 * ddx + i11 * ddy;
       }
-      // Source point in padded coordinates (+1 for the border).
-      const u = i00 * qx + i01 * qyd + CENTER + 1;
-      const v = i10 * qx + i11 * qyd + CENTER + 1;
       let value = 0;
-      if (u >= 0 && v >= 0 && u < PADDED - 1 && v < PADDED - 1) {
-        const x0 = Math.floor(u);
-        const y0 = Math.floor(v);
+      if (u >= 0 && v >= 0 && u < last && v < last) {
+        const x0 = u | 0; // u >= 0, so truncation is floor
+        const y0 = v | 0;
         const fx = u - x0;
         const fy = v - y0;
         const at = y0 * PADDED + x0;
@@ -229,7 +232,7 @@ function warpPadded(source: Float32Array, params: WarpParams, dx: Float32Array |
         const bottom = source[at + PADDED] + fx * (source[at + PADDED + 1] - source[at + PADDED]);
         value = top + fy * (bottom - top);
       }
-      out[outOffset + index] = value;
+      out[rowAt + x] = value;
     }
   }
 }
@@ -246,7 +249,18 @@ function changeThicknessAt(image: Float32Array, offset: number, out: Float32Arra
       const right = x < SIZE - 1 ? image[at + 1] : 0;
       const up = y > 0 ? image[at - SIZE] : 0;
       const down = y < SIZE - 1 ? image[at + SIZE] : 0;
-      const morphed = bolder ? Math.max(center, left, right, up, down) : Math.min(center, left, right, up, down);
+      let morphed = center;
+      if (bolder) {
+        if (left > morphed) morphed = left;
+        if (right > morphed) morphed = right;
+        if (up > morphed) morphed = up;
+        if (down > morphed) morphed = down;
+      } else {
+        if (left < morphed) morphed = left;
+        if (right < morphed) morphed = right;
+        if (up < morphed) morphed = up;
+        if (down < morphed) morphed = down;
+      }
       out[outOffset + y * SIZE + x] = center + weight * (morphed - center);
     }
   }
@@ -254,35 +268,36 @@ function changeThicknessAt(image: Float32Array, offset: number, out: Float32Arra
 
 // ---- elastic fields ----
 // Simard's field is uniform(-1,1) noise per pixel smoothed by a Gaussian of sigma px. Smoothing 784 values with a
-// wide kernel per image is the slow part, so the noise lives on a coarse grid (spacing ~sigma/2 px: the smoothed
-// field has no detail finer than that), is smoothed there with a Gaussian of sigma/spacing grid cells, and is
-// upsampled bilinearly. A gain makes its spread equal the full-resolution field's, so alpha means what it did.
+// wide kernel per image is the slow part, so the noise lives on a coarse grid (spacing sigma/2 px: the smoothed
+// field has no detail finer than that), is smoothed there with a Gaussian of 2 grid cells, and is upsampled
+// bilinearly. A gain makes its spread equal the full-resolution field's, so alpha means what it did.
+// Fields are interleaved: index 2i is the x displacement, 2i+1 the y displacement, so one pass smooths both.
+
+const GRID_SIGMA = 2; // Gaussian sigma in grid cells (fewer only when sigma < 2 px, at one node per pixel)
 
 interface ElasticFieldPlan {
-  spacing: number; // pixels between grid nodes
-  grid: number; // (grid, grid) nodes cover the 28x28 output
-  radius: number; // kernel half-width in grid cells; noise is (grid + 2 radius)^2 so no node sees a border
-  kernel: Float32Array; // (2 radius + 1), sums to 1
+  grid: number; // (grid, grid) nodes, `spacing` px apart, cover the 28x28 output
+  kernel: Float64Array; // (taps), sums to 1; noise is (grid + taps - 1)^2 so no node sees a border
   gain: number; // std of Simard's full-resolution smoothed noise / std of ours
-  noiseX: Float32Array; // (noiseSize, noiseSize)
-  noiseY: Float32Array;
-  rowsX: Float32Array; // (noiseSize, grid): after the horizontal pass
-  rowsY: Float32Array;
-  nodesX: Float32Array; // (grid, grid): the smoothed field at the nodes
-  nodesY: Float32Array;
+  // Float64 scratch: no float32 <-> float64 conversion on every load and store in the loops.
+  noise: Float64Array; // (noiseSize, noiseSize, 2)
+  rows: Float64Array; // (noiseSize, grid, 2): after the horizontal pass
+  nodes: Float64Array; // (grid, grid, 2): the smoothed field at the nodes
+  cell: Int32Array; // (28): the grid cell left of (above) each pixel coordinate
+  fraction: Float64Array; // (28): how far into that cell it lies, 0..1
 }
 
 const plans = new Map<number, ElasticFieldPlan>();
 
-function gaussianKernel(sigma: number, radius: number): Float32Array {
-  const kernel = new Float32Array(2 * radius + 1);
+function gaussianKernel(sigma: number, radius: number): Float64Array {
+  const kernel = new Float64Array(2 * radius + 1);
   let sum = 0;
   for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
   return kernel;
 }
 
-function sumOfSquares(kernel: Float32Array): number {
+function sumOfSquares(kernel: Float64Array): number {
   let sum = 0;
   for (const k of kernel) sum += k * k;
   return sum;
@@ -291,83 +306,98 @@ function sumOfSquares(kernel: Float32Array): number {
 function elasticFieldPlan(sigma: number): ElasticFieldPlan {
   const cached = plans.get(sigma);
   if (cached) return cached;
-  const spacing = Math.max(1, Math.floor(sigma / 2));
+  const spacing = Math.max(1, sigma / GRID_SIGMA);
   const gridSigma = sigma / spacing;
-  const radius = Math.ceil(2.5 * gridSigma);
+  const kernel = gaussianKernel(gridSigma, Math.ceil(2.5 * gridSigma));
   const grid = Math.floor((SIZE - 1) / spacing) + 2;
-  const kernel = gaussianKernel(gridSigma, radius);
   // Smoothing i.i.d. noise with a separable kernel k (x) k multiplies its std by sqrt(sum((k (x) k)^2)) = sum(k^2).
   const fullResolution = gaussianKernel(sigma, Math.ceil(4 * sigma));
   const gain = sumOfSquares(fullResolution) / sumOfSquares(kernel);
-  const noiseSize = grid + 2 * radius;
+  const noiseSize = grid + kernel.length - 1;
+  const cell = new Int32Array(SIZE);
+  const fraction = new Float64Array(SIZE);
+  for (let i = 0; i < SIZE; i++) {
+    const g = i / spacing;
+    cell[i] = Math.min(Math.floor(g), grid - 2);
+    fraction[i] = g - cell[i];
+  }
   const plan: ElasticFieldPlan = {
-    spacing,
     grid,
-    radius,
     kernel,
     gain,
-    noiseX: new Float32Array(noiseSize * noiseSize),
-    noiseY: new Float32Array(noiseSize * noiseSize),
-    rowsX: new Float32Array(noiseSize * grid),
-    rowsY: new Float32Array(noiseSize * grid),
-    nodesX: new Float32Array(grid * grid),
-    nodesY: new Float32Array(grid * grid),
+    noise: new Float64Array(noiseSize * noiseSize * 2),
+    rows: new Float64Array(noiseSize * grid * 2),
+    nodes: new Float64Array(grid * grid * 2),
+    cell,
+    fraction,
   };
   plans.set(sigma, plan);
   return plan;
 }
 
 /** Fills dx, dy (28,28) with a fresh elastic displacement field of strength alpha (pixels). */
-function makeElasticField(plan: ElasticFieldPlan, alpha: number, random: Random, dx: Float32Array, dy: Float32Array): void {
-  const { noiseX, noiseY } = plan;
-  for (let i = 0; i < noiseX.length; i++) {
-    noiseX[i] = 2 * random.next() - 1;
-    noiseY[i] = 2 * random.next() - 1;
+function makeElasticField(plan: ElasticFieldPlan, alpha: number, random: Random, dx: Float64Array, dy: Float64Array): void {
+  const { noise } = plan;
+  // Uniform in [-1, 1) with 16-bit resolution: each 32-bit draw gives the x and the y noise of one node.
+  for (let i = 0; i < noise.length; i += 2) {
+    const bits = random.nextUint32();
+    noise[i] = (bits & 0xffff) / 32768 - 1;
+    noise[i + 1] = (bits >>> 16) / 32768 - 1;
   }
-  smoothOnGrid(plan, noiseX, plan.rowsX, plan.nodesX);
-  smoothOnGrid(plan, noiseY, plan.rowsY, plan.nodesY);
-  upsample(plan, plan.nodesX, alpha * plan.gain, dx);
-  upsample(plan, plan.nodesY, alpha * plan.gain, dy);
+  smoothOnGrid(plan);
+  upsample(plan, alpha * plan.gain, dx, dy);
 }
 
-/** Separable Gaussian: noise (n,n) -> rows (n,grid) -> nodes (grid,grid), "valid" (n = grid + 2 radius). */
-function smoothOnGrid(plan: ElasticFieldPlan, noise: Float32Array, rows: Float32Array, nodes: Float32Array): void {
-  const { grid, kernel } = plan;
+/** Separable Gaussian, both fields at once: noise (n,n,2) -> rows (n,grid,2) -> nodes (grid,grid,2), "valid". */
+function smoothOnGrid(plan: ElasticFieldPlan): void {
+  const { grid, kernel, noise, rows, nodes } = plan;
   const taps = kernel.length;
   const n = grid + taps - 1;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < grid; c++) {
-      let sum = 0;
-      const at = r * n + c;
-      for (let t = 0; t < taps; t++) sum += kernel[t] * noise[at + t];
-      rows[r * grid + c] = sum;
+      let sumX = 0;
+      let sumY = 0;
+      let at = 2 * (r * n + c);
+      for (let t = 0; t < taps; t++, at += 2) {
+        sumX += kernel[t] * noise[at];
+        sumY += kernel[t] * noise[at + 1];
+      }
+      rows[2 * (r * grid + c)] = sumX;
+      rows[2 * (r * grid + c) + 1] = sumY;
     }
   }
+  const rowStride = 2 * grid;
   for (let r = 0; r < grid; r++) {
     for (let c = 0; c < grid; c++) {
-      let sum = 0;
-      for (let t = 0; t < taps; t++) sum += kernel[t] * rows[(r + t) * grid + c];
-      nodes[r * grid + c] = sum;
+      let sumX = 0;
+      let sumY = 0;
+      let at = 2 * (r * grid + c);
+      for (let t = 0; t < taps; t++, at += rowStride) {
+        sumX += kernel[t] * rows[at];
+        sumY += kernel[t] * rows[at + 1];
+      }
+      nodes[2 * (r * grid + c)] = sumX;
+      nodes[2 * (r * grid + c) + 1] = sumY;
     }
   }
 }
 
-/** Bilinear upsampling of the (grid,grid) node values to (28,28) pixels, times `gain`. */
-function upsample(plan: ElasticFieldPlan, nodes: Float32Array, gain: number, field: Float32Array): void {
-  const { spacing, grid } = plan;
-  const inverse = 1 / spacing;
+/** Bilinear upsampling of the (grid,grid,2) node values to two (28,28) fields, times `gain`. */
+function upsample(plan: ElasticFieldPlan, gain: number, dx: Float64Array, dy: Float64Array): void {
+  const { grid, nodes, cell, fraction } = plan;
+  const down = 2 * grid;
   for (let y = 0; y < SIZE; y++) {
-    const gy = y * inverse;
-    const y0 = Math.floor(gy);
-    const fy = gy - y0;
+    const fy = fraction[y];
+    const rowAt = 2 * cell[y] * grid;
     for (let x = 0; x < SIZE; x++) {
-      const gx = x * inverse;
-      const x0 = Math.floor(gx);
-      const fx = gx - x0;
-      const at = y0 * grid + x0;
-      const top = nodes[at] + fx * (nodes[at + 1] - nodes[at]);
-      const bottom = nodes[at + grid] + fx * (nodes[at + grid + 1] - nodes[at + grid]);
-      field[y * SIZE + x] = gain * (top + fy * (bottom - top));
+      const fx = fraction[x];
+      const at = rowAt + 2 * cell[x];
+      const topX = nodes[at] + fx * (nodes[at + 2] - nodes[at]);
+      const bottomX = nodes[at + down] + fx * (nodes[at + down + 2] - nodes[at + down]);
+      const topY = nodes[at + 1] + fx * (nodes[at + 3] - nodes[at + 1]);
+      const bottomY = nodes[at + down + 1] + fx * (nodes[at + down + 3] - nodes[at + down + 1]);
+      dx[y * SIZE + x] = gain * (topX + fy * (bottomX - topX));
+      dy[y * SIZE + x] = gain * (topY + fy * (bottomY - topY));
     }
   }
 }
