@@ -44,7 +44,11 @@ export async function main(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const secondsAt = args.indexOf('--seconds');
   const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : 1;
-  if (!(seconds > 0 && seconds <= 600)) throw new RangeError(`--seconds must be in (0, 600], got ${args[secondsAt + 1]}`);
+  if (!(seconds > 0 && seconds <= 600)) {
+    console.error(`--seconds must be a number of seconds in (0, 600], got ${args[secondsAt + 1]}`);
+    process.exitCode = 2;
+    return;
+  }
 
   const batches = 16; // cycle over 16 different batches so caches see realistic traffic
   const { images, source } = await sourceImages(batches * BATCH);

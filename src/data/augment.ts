@@ -82,7 +82,8 @@ export interface WarpParams {
 
 /**
  * Augments `count` 28x28 images. src: Uint8Array (count*784, 0..255, MNIST white-on-black) or Float32Array 0..1;
- * out: Float32Array (count*784) 0..1. Deterministic given `random`'s state.
+ * out: Float32Array (count*784) 0..1. Deterministic given `random`'s state. `out` may be `src` (in place): each
+ * image is copied to scratch before its output is written.
  */
 export function augmentImages(src: Uint8Array | Float32Array, count: number, out: Float32Array, random: Random, options: AugmentOptions = DEFAULT_AUGMENT): void {
   checkOptions(options);

@@ -72,6 +72,14 @@ test('the same seed gives the same augmented images, another seed different ones
   assert.equal(differing, 16);
 });
 
+test('augmenting in place gives the same images as into another array', () => {
+  const images = Float32Array.from(rings(8), (v) => v / 255);
+  const separate = new Float32Array(images.length);
+  augmentImages(images, 8, separate, new Random(21), DEFAULT_AUGMENT);
+  augmentImages(images, 8, images, new Random(21), DEFAULT_AUGMENT);
+  assert.deepEqual(images, separate);
+});
+
 test('identity options return the input scaled to 0..1, from bytes or floats', () => {
   const bytes = rings(4);
   const fromBytes = new Float32Array(4 * PIXELS);
