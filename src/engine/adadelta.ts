@@ -6,6 +6,8 @@
 import { AdadeltaOptimizer, engine, getBackend, tensor, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { ENGINE_BACKEND } from './backend_name.ts';
+import { recycler } from './recycler.ts';
+import { float32ValuesOf } from './tensor_values.ts';
 
 type VariableGradients = Parameters<AdadeltaOptimizer['applyGradients']>[0];
 
@@ -20,6 +22,13 @@ interface AdadeltaState {
 const f32 = Math.fround;
 
 export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
+  /**
+   * Divide by the accumulated squared gradient including this step's, as Zeiler's paper and Keras do. tfjs
+   * uses the one from before the step: its first step is then a plain SGD step of size lr (1.0 in the
+   * Keras example), which wrecks the classic Keras MNIST CNN. Off by default, for parity with tfjs.
+   */
+  kerasUpdate = false;
+
   override applyGradients(variableGradients: VariableGradients): void {
     if (getBackend() !== ENGINE_BACKEND) {
       super.applyGradients(variableGradients);
@@ -31,6 +40,7 @@ export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
     // float32 constants, as tfjs makes them scalar tensors
     const rho = f32(state.rho), oneMinusRho = f32(1 - state.rho);
     const epsilon = f32(state.epsilon), negLearningRate = f32(-state.learningRate);
+    const keras = this.kerasUpdate;
     names.forEach((name, i) => {
       const variable = registered[name];
       if (!state.accumulatedGrads[i]) {
@@ -42,15 +52,16 @@ export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
       const gradient: Tensor | undefined = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
       if (!gradient) return;
       const accGrad = state.accumulatedGrads[i].variable, accUpdate = state.accumulatedUpdates[i].variable;
-      const g = gradient.dataSync() as Float32Array, w = variable.dataSync() as Float32Array;
-      const gradOld = accGrad.dataSync() as Float32Array, updateOld = accUpdate.dataSync() as Float32Array;
+      const g = float32ValuesOf(gradient), w = float32ValuesOf(variable);
+      const gradOld = float32ValuesOf(accGrad), updateOld = float32ValuesOf(accUpdate);
       const n = w.length;
-      const gradNew = new Float32Array(n), updateNew = new Float32Array(n), wNew = new Float32Array(n);
+      const gradNew = recycler.take(n), updateNew = recycler.take(n), wNew = recycler.take(n); // every element written below
       for (let j = 0; j < n; j++) {
         const gj = g[j], ag = gradOld[j], au = updateOld[j];
         gradNew[j] = f32(f32(ag * rho) + f32(f32(gj * gj) * oneMinusRho));
-        // tfjs divides by the accumulated gradient from before this step
-        const update = f32(f32(f32(Math.sqrt(f32(au + epsilon))) / f32(Math.sqrt(f32(ag + epsilon)))) * gj);
+        // tfjs divides by the accumulated gradient from before this step, Keras by the new one
+        const denominator = keras ? gradNew[j] : ag;
+        const update = f32(f32(f32(Math.sqrt(f32(au + epsilon))) / f32(Math.sqrt(f32(denominator + epsilon)))) * gj);
         updateNew[j] = f32(f32(au * rho) + f32(f32(update * update) * oneMinusRho));
         wNew[j] = f32(f32(update * negLearningRate) + w[j]);
       }

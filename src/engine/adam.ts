@@ -7,6 +7,8 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 
 type VariableGradients = Parameters<AdamOptimizer['applyGradients']>[0];
 import { ENGINE_BACKEND } from './backend_name.ts';
+import { recycler } from './recycler.ts';
+import { float32ValuesOf } from './tensor_values.ts';
 
 interface AdamState {
   accBeta1: Variable;
@@ -44,10 +46,10 @@ export class EngineAdamOptimizer extends AdamOptimizer {
         const gradient: Tensor | undefined = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
         if (!gradient) return;
         const m = state.accumulatedFirstMoment[i].variable, v = state.accumulatedSecondMoment[i].variable;
-        const g = gradient.dataSync() as Float32Array, w = variable.dataSync() as Float32Array;
-        const mOld = m.dataSync() as Float32Array, vOld = v.dataSync() as Float32Array;
+        const g = float32ValuesOf(gradient), w = float32ValuesOf(variable);
+        const mOld = float32ValuesOf(m), vOld = float32ValuesOf(v);
         const n = w.length;
-        const mNew = new Float32Array(n), vNew = new Float32Array(n), wNew = new Float32Array(n);
+        const mNew = recycler.take(n), vNew = recycler.take(n), wNew = recycler.take(n); // every element written below
         for (let j = 0; j < n; j++) {
           const gj = g[j];
           const mj = f32(f32(mOld[j] * beta1) + f32(gj * oneMinusBeta1));

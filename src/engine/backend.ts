@@ -5,7 +5,8 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from './backend_name.ts';
 import { ENGINE_KERNELS } from './kernels/index.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
-import type { DataId } from '@tensorflow/tfjs-core';
+import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
+import { recycler } from './recycler.ts';
 
 export class EngineBackend extends MathBackendCPU {
   constructor() {
@@ -14,10 +15,30 @@ export class EngineBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
-  /** Frees the tensor's cached weight packings with it. */
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    recycler.retain(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    recycler.retain(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  /** Values to keep: a copy when the array is the engine's to reuse once the tensor is gone. */
+  override readSync(dataId: DataId): BackendValues {
+    const values = super.readSync(dataId);
+    return recycler.owns(values) ? (values as Float32Array).slice() : values;
+  }
+
+  /** Frees the tensor's cached weight packings with it, and its array for reuse. */
   override disposeData(dataId: DataId, force?: boolean): boolean {
+    const values = this.data.get(dataId)?.values;
     const gone = super.disposeData(dataId, force);
-    if (gone && hasEngineRuntime()) engineRuntime().cache.evict(dataId);
+    if (gone && !this.data.has(dataId)) {
+      recycler.release(values);
+      if (hasEngineRuntime()) engineRuntime().cache.evict(dataId);
+    }
     return gone;
   }
 }

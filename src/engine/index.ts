@@ -6,6 +6,7 @@ import { registerEngineBackend } from './backend.ts';
 import { Arena } from './arena.ts';
 import { ThreadPool } from './threads.ts';
 import { PackedCache } from './packed_cache.ts';
+import { recycler } from './recycler.ts';
 import { canShareMemory, loadEngineWasm } from './wasm.ts';
 import { engineRuntime, hasEngineRuntime, setEngineRuntime } from './runtime.ts';
 
@@ -90,12 +91,16 @@ export function engineInfo(): EngineInfo {
   return { backend: ENGINE_BACKEND, threads: engineRuntime().pool.size, simd: true };
 }
 
-/** Stops the worker threads (the engine keeps working on one thread), so a process can exit promptly. */
+/**
+ * Stops the worker threads (the engine keeps working on one thread), so a process can exit promptly, and drops
+ * the arrays kept for reuse.
+ */
 export async function disposeEngine(): Promise<void> {
   if (!hasEngineRuntime()) return;
   const rt = engineRuntime();
   await rt.pool.stop();
   rt.pool = await ThreadPool.start(1, rt.module, rt.memory, rt.exports.runTask);
+  recycler.clear();
 }
 
 export interface EngineStats {
@@ -107,10 +112,12 @@ export interface EngineStats {
   cacheBytes: number;
   /** Size of the WebAssembly memory. */
   memoryBytes: number;
+  /** Bytes of disposed tensors' arrays kept for reuse by the next kernel outputs of the same size. */
+  recycledBytes: number;
 }
 
 /** Memory figures for leak checks. */
 export function engineStats(): EngineStats {
   const rt = engineRuntime();
-  return { ...rt.arena.stats(), cacheBytes: rt.cache.usedBytes() };
+  return { ...rt.arena.stats(), cacheBytes: rt.cache.usedBytes(), recycledBytes: recycler.bytes() };
 }

@@ -40,6 +40,7 @@ test(`tensor count and engine memory stay flat over ${STEPS} small-CNN training 
     assert.equal(after.arenaHighWaterBytes, stats.arenaHighWaterBytes, 'arena high water mark');
     assert.equal(after.arenaBytes, 0, 'nothing held in the arena between calls');
     assert.equal(after.cacheBytes, stats.cacheBytes, 'packed-weights cache');
+    assert.equal(after.recycledBytes, stats.recycledBytes, 'arrays pooled for reuse');
     assert.ok(lastLoss < firstLoss, `training on one batch lowers its loss (${firstLoss} -> ${lastLoss}), so the steps did real work`);
   } finally {
     optimizer.dispose();

@@ -5,6 +5,7 @@ import { ENGINE_BACKEND } from '../backend_name.ts';
 import { TASK_CONV_BACKPROP_FILTER, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { recycler } from '../recycler.ts';
 
 // dW (fH,fW,inC,outC) = sum over output pixels of im2col(x)^T (K,P) * dy (P,outC), tile by tile; each thread
 // sums its tiles into its own dW, then they are added.
@@ -34,7 +35,7 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
   runEngineTask(rt, TASK_CONV_BACKPROP_FILTER, [geom, xPtr, dyPtr, dWPtr, tileP, scratch, stride], threads);
   exports.conv2dBackpropFilterReduce(geom, dWPtr, tileP, scratch, stride, threads);
-  const out = arena.f32(dWPtr, K * outC).slice();
+  const out = recycler.copyOf(arena.f32(dWPtr, K * outC));
   arena.reset();
   return backend.makeTensorInfo(info.filterShape, 'float32', out);
 }

@@ -6,6 +6,7 @@ import { TASK_CONV_BACKPROP_INPUT, engineRuntime, runEngineTask, threadsFor } fr
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
+import { recycler } from '../recycler.ts';
 
 // dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) tile by tile; threads split whole images.
 export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: MathBackendCPU; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
@@ -35,7 +36,7 @@ export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; b
   const packed = packedOperandB(rt, filter, fValues, outC, K, 1, outC, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
   runEngineTask(rt, TASK_CONV_BACKPROP_INPUT, [geom, dyPtr, packed, dxPtr, tileP, scratch, stride], threads);
-  const out = arena.f32(dxPtr, dxSize).slice();
+  const out = recycler.copyOf(arena.f32(dxPtr, dxSize));
   arena.reset();
   return backend.makeTensorInfo(info.inShape, 'float32', out);
 }

@@ -5,6 +5,7 @@ import { TASK_CONV_FORWARD, engineRuntime, runEngineTask, threadsFor } from '../
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
+import { recycler } from '../recycler.ts';
 
 /** Returns null where the engine does not cover the case (caller runs the cpu kernel). */
 export function engineConv2D(
@@ -39,7 +40,7 @@ export function engineConv2D(
   const packed = packedOperandB(rt, filter, fValues, K, outC, outC, 1, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
   runEngineTask(rt, TASK_CONV_FORWARD, [geom, xPtr, packed, biasPtr, activation, yPtr, tileP, scratch, stride], threads);
-  const out = arena.f32(yPtr, outSize).slice();
+  const out = recycler.copyOf(arena.f32(yPtr, outSize));
   arena.reset();
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 }

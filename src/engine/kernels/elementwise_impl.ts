@@ -4,6 +4,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { engineRuntime } from '../runtime.ts';
 import type { BinaryPlan } from './broadcast_impl.ts';
+import { recycler } from '../recycler.ts';
 
 export const OP_ADD = 0;
 export const OP_SUB = 1;
@@ -22,7 +23,7 @@ export function engineBinary(backend: MathBackendCPU, plan: BinaryPlan, op: numb
   const bPtr = arena.allocCopy(plan.b);
   const outPtr = arena.alloc(plan.outSize * 4);
   exports.binary(op, plan.layout, aPtr, bPtr, outPtr, plan.outSize, plan.inner);
-  const out = arena.f32(outPtr, plan.outSize).slice();
+  const out = recycler.copyOf(arena.f32(outPtr, plan.outSize));
   arena.reset();
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }
@@ -34,7 +35,7 @@ export function engineUnary(backend: MathBackendCPU, x: Float32Array, shape: num
   const xPtr = arena.allocCopy(x);
   const outPtr = arena.alloc(x.length * 4);
   exports.unary(op, xPtr, outPtr, x.length);
-  const out = arena.f32(outPtr, x.length).slice();
+  const out = recycler.copyOf(arena.f32(outPtr, x.length));
   arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
 }
@@ -47,7 +48,7 @@ export function engineReluGrad(backend: MathBackendCPU, dy: Float32Array, x: Flo
   const xPtr = arena.allocCopy(x);
   const outPtr = arena.alloc(x.length * 4);
   exports.reluGrad(dyPtr, xPtr, outPtr, x.length);
-  const out = arena.f32(outPtr, x.length).slice();
+  const out = recycler.copyOf(arena.f32(outPtr, x.length));
   arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
 }
@@ -60,7 +61,7 @@ export function engineSumLeading(x: Float32Array, outer: number, inner: number):
   const outPtr = arena.alloc(inner * 4);
   const acc = arena.alloc(inner * 8);
   exports.sumLeading(xPtr, outer, inner, outPtr, acc);
-  const out = arena.f32(outPtr, inner).slice();
+  const out = recycler.copyOf(arena.f32(outPtr, inner));
   arena.reset();
   return out;
 }

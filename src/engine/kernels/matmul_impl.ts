@@ -4,6 +4,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { engineRuntime, runGemmTask, threadsFor } from '../runtime.ts';
 import { packedOperandB } from './packed_b.ts';
+import { recycler } from '../recycler.ts';
 
 export const ACTIVATION_LINEAR = 0;
 export const ACTIVATION_RELU = 1;
@@ -77,7 +78,7 @@ export function engineMatMul(
     runGemmTask(rt, M, N, K, aBatch, rsA, csA, packed, cBatch, N, false, scratch, scratchStride, threads);
     if (biasPtr !== 0 || activation !== ACTIVATION_LINEAR) exports.biasActivation(cBatch, M, N, biasPtr, activation);
   }
-  const out = arena.f32(cPtr, batch * M * N).slice();
+  const out = recycler.copyOf(arena.f32(cPtr, batch * M * N));
   arena.reset();
   return backend.makeTensorInfo([...batchShape, M, N], 'float32', out);
 }

@@ -10,6 +10,7 @@ import { float32Values } from './matmul_impl.ts';
 import { writeGeometry } from './conv_impl.ts';
 import { TASK_MAX_POOL, TASK_MAX_POOL_GRAD, engineRuntime, runEngineTask } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
+import { recycler } from '../recycler.ts';
 
 export type PoolInfo = backend_util.Conv2DInfo;
 
@@ -96,7 +97,7 @@ export function engineMaxPool(x: Float32Array, info: PoolInfo): Float32Array {
   const xPtr = arena.allocCopy(x);
   const yPtr = arena.alloc(outSize * 4);
   runEngineTask(rt, TASK_MAX_POOL, [geom, xPtr, yPtr], poolThreads(rt, x.length, info.batchSize));
-  const y = arena.f32(yPtr, outSize).slice();
+  const y = recycler.copyOf(arena.f32(yPtr, outSize));
   arena.reset();
   return y;
 }
@@ -111,7 +112,7 @@ export function engineMaxPoolGrad(dy: Float32Array, x: Float32Array, info: PoolI
   const dyPtr = arena.allocCopy(dy);
   const dxPtr = arena.alloc(x.length * 4);
   runEngineTask(rt, TASK_MAX_POOL_GRAD, [geom, xPtr, dyPtr, dxPtr], poolThreads(rt, x.length, info.batchSize));
-  const dx = arena.f32(dxPtr, x.length).slice();
+  const dx = recycler.copyOf(arena.f32(dxPtr, x.length));
   arena.reset();
   return dx;
 }
