@@ -207,7 +207,10 @@ export async function readRunCheckpoint(out: string, arch?: string) {
 function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   // Keras's Adadelta: rho 0.95, epsilon 1e-7 (mnist_cnn.py's lr 1.0 is the old Keras default).
   // Both fall back to tfjs's own update off the engine backend.
-  return name === 'adadelta' ? engineAdadelta(lr, 0.95, 1e-7) : engineAdam(lr);
+  if (name === 'adam') return engineAdam(lr);
+  const adadelta = engineAdadelta(lr, 0.95, 1e-7);
+  adadelta.kerasUpdate = true; // tfjs's variant takes a plain SGD step of size lr first, and the Keras CNN dies
+  return adadelta;
 }
 
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {

@@ -186,3 +186,29 @@ test('one-cycle warms up to the peak, then decays to 1% of it; constant stays pu
   assert.equal(learningRateAt('constant', 0.5, 123, total), 0.5);
   assert.equal(tf.getBackend(), 'digits-engine');
 });
+
+test("keras-cnn's Adadelta is Keras's (Zeiler's): it divides by the accumulated gradient including this step", async () => {
+  const { engineAdadelta } = await import('../../src/engine/index.ts');
+  const rho = 0.95, eps = 1e-7, lr = 1;
+  const w = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'zeiler-w');
+  const optimizer = engineAdadelta(lr, rho, eps);
+  optimizer.kerasUpdate = true;
+  // loss = sum(w^2) / 2, so the gradient is w itself.
+  let expected = [0.5, -1, 2];
+  const accGrad = [0, 0, 0], accUpdate = [0, 0, 0];
+  for (let step = 0; step < 3; step++) {
+    optimizer.minimize(() => tf.sum(tf.square(w)).div(2) as tf.Scalar);
+    expected = expected.map((wi, j) => {
+      const g = wi;
+      accGrad[j] = rho * accGrad[j] + (1 - rho) * g * g;
+      const update = (Math.sqrt(accUpdate[j] + eps) / Math.sqrt(accGrad[j] + eps)) * g;
+      accUpdate[j] = rho * accUpdate[j] + (1 - rho) * update * update;
+      return wi - lr * update;
+    });
+  }
+  const actual = w.dataSync();
+  expected.forEach((e, j) => assert.ok(Math.abs(actual[j] - e) < 1e-5, `w[${j}] ${actual[j]} vs ${e}`));
+  // tfjs's own first step is a full SGD step (w - lr * g = 0 here): ours moved only by ~sqrt(eps/(1-rho)).
+  assert.ok(Math.abs(actual[0] - 0.5) < 0.01);
+  optimizer.dispose();
+});
