@@ -1,9 +1,10 @@
-// The drawing app: wires the pad, the upload and the keys to one recognition path (src/recognize, run by
-// the reader in a worker) and shows the result. Readings run in the browser; the server only delivers the
-// page and the model files.
+// The drawing app: wires the pad, the upload and the keys to one recognition path (src/recognize; drawings
+// on the main thread, photos in a worker, see reader.ts) and shows the result. Readings run in the browser;
+// the server only delivers the page and the model files.
 import type { Box } from '../../src/vision/index.ts';
 import { MODEL_URL } from './classifier-url.ts';
-import { startReader } from './reader.ts';
+import { loadClassifier } from './classifier.ts';
+import { mainThreadReader, startWorkerReader } from './reader.ts';
 import type { Reader, ReadResult } from './reader.ts';
 import { DrawingPad } from './pad.ts';
 import { ResultView } from './view.ts';
@@ -14,11 +15,12 @@ export interface ReadingTiming {
   kind: 'stroke' | 'live' | 'button' | 'upload';
   ms: number; // from the trigger (pen lifted, button pressed, file chosen) to the page showing the result
   recognizeMs: number; // the recognition itself: segmentation, preprocessing and the model
+  where: Reader['where']; // the thread that read it
 }
 declare global {
   interface Window {
     __digitsTimings: ReadingTiming[];
-    __digitsReady?: { ms: number; backend: string; where: string } | { error: string };
+    __digitsReady?: { ms: number; backend: string } | { error: string };
   }
 }
 window.__digitsTimings = [];
@@ -30,7 +32,9 @@ const clearButton = document.getElementById('clear') as HTMLButtonElement;
 const uploadInput = document.getElementById('upload') as HTMLInputElement;
 const padFrame = document.getElementById('pad-frame') as HTMLElement;
 
-let loaded: Reader | null = null;
+const modelUrl = new URL(MODEL_URL, document.baseURI).href;
+let loaded: Reader | null = null; // reads the pad
+let photoReader: Promise<Reader> | null = null; // reads uploads; started with the first one
 let loadError: string | null = null;
 
 // One reading at a time; a request arriving meanwhile is kept (the latest one) and run right after.
@@ -75,7 +79,7 @@ async function readPad(kind: ReadingTiming['kind'], startedAt: number): Promise<
     if (pad.showsImage) return; // an upload arrived meanwhile: it has the pad now
     show(result, (box) => box.map((v) => v / scale) as Box);
     markRead(version);
-    window.__digitsTimings.push({ kind, ms: performance.now() - startedAt, recognizeMs: result.recognizeMs });
+    window.__digitsTimings.push({ kind, ms: performance.now() - startedAt, recognizeMs: result.recognizeMs, where: loaded.where });
   } catch (error) {
     reportFailure(error);
   } finally {
@@ -111,13 +115,15 @@ async function readUpload(file: File): Promise<void> {
     updateButtons();
     // Let the page paint the picture before the reading starts (on the main thread when there is no worker).
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    const result = await loaded.read({ kind: 'image', image: upload.pixels, options: { source: 'image', minInkSide: 8, asked: true } });
+    photoReader ??= startWorkerReader(modelUrl, loaded);
+    const reader = await photoReader;
+    const result = await reader.read({ kind: 'image', image: upload.pixels, options: { source: 'image', minInkSide: 8, asked: true } });
     if (pad.version !== version) return; // drawn on or cleared meanwhile
     const place = pad.imagePlacement(upload.bitmap.width, upload.bitmap.height);
     const factor = place.scale / upload.scale; // CSS pixels per read pixel
     show(result, ([x, y, w, h]) => [place.x + x * factor, place.y + y * factor, w * factor, h * factor]);
     markRead(version);
-    window.__digitsTimings.push({ kind: 'upload', ms: performance.now() - startedAt, recognizeMs: result.recognizeMs });
+    window.__digitsTimings.push({ kind: 'upload', ms: performance.now() - startedAt, recognizeMs: result.recognizeMs, where: reader.where });
   } catch (error) {
     if (error instanceof UploadError) {
       view.show({ digits: '', confidence: null, unsure: true, items: [], images: [], boxes: [], status: error.message, statusKind: 'error', spoken: error.message });
@@ -203,12 +209,12 @@ padFrame.addEventListener('drop', (event) => {
 });
 
 updateButtons();
-startReader(new URL(MODEL_URL, document.baseURI).href).then(
-  (reader) => {
-    loaded = reader;
-    window.__digitsReady = { ms: performance.now(), backend: reader.backend, where: reader.where };
+loadClassifier(modelUrl).then(
+  (classifier) => {
+    loaded = mainThreadReader(classifier);
+    window.__digitsReady = { ms: performance.now(), backend: classifier.backend };
     document.body.dataset.ready = 'true';
-    document.body.dataset.backend = reader.backend;
+    document.body.dataset.backend = classifier.backend;
     if (pad.isEmpty) view.setStatus('Draw a digit, or a whole number.');
     else void readPad('button', performance.now());
   },

@@ -1,7 +1,10 @@
-// Reading digits off the page's main thread: a module worker loads the model and runs the one recognition
-// path (src/recognize), so drawing stays smooth even while a big photo is read. Where a worker cannot start,
-// the same code runs on the main thread instead (loaded only then).
+// Who reads the digits. Drawings are read on the main thread: a pad's ink is small (~4 ms), and a reply from
+// a worker waits for the frame after the stroke (Chromium runs rendering first after input), which measured
+// +8-10 ms median per stroke. Photos go to a module worker (started on the first upload) that loads its own
+// copy of the model: finding ink in a 2-megapixel picture would otherwise stall drawing and scrolling.
+import { readDigits } from './read.ts';
 import type { ReadRequest, ReadResult } from './read.ts';
+import type { LoadedClassifier } from './classifier.ts';
 
 export type { ReadRequest, ReadResult } from './read.ts';
 
@@ -19,27 +22,35 @@ export type FromWorker =
   | { type: 'result'; id: number; result: ReadResult }
   | { type: 'error'; id: number; message: string };
 
-/** A reader with the model loaded from `modelUrl` (absolute). Rejects, saying why, when the model cannot load. */
-export function startReader(modelUrl: string): Promise<Reader> {
+/** Reads with the classifier the page already loaded, on the main thread. */
+export function mainThreadReader(loaded: LoadedClassifier): Reader {
+  return { backend: loaded.backend, where: 'main thread', read: (request) => readDigits(loaded.classifier, request) };
+}
+
+/**
+ * A worker with the model at `modelUrl` (absolute: relative URLs would resolve against the worker's script).
+ * Where the worker cannot start or load the model, this is `fallback`; reads after the worker died go there too.
+ */
+export function startWorkerReader(modelUrl: string, fallback: Reader): Promise<Reader> {
   let worker: Worker;
   try {
     worker = new Worker(new URL('./reader.worker.ts', import.meta.url), { type: 'module', name: 'digits-reader' });
   } catch (error) {
-    console.warn('digits: no worker, reading on the main thread', error);
-    return mainThreadReader(modelUrl);
+    console.warn('digits: no worker, reading photos on the main thread', error);
+    return Promise.resolve(fallback);
   }
-  return new Promise<Reader>((resolve, reject) => {
+  return new Promise<Reader>((resolve) => {
     const pending = new Map<number, { resolve: (result: ReadResult) => void; reject: (error: Error) => void }>();
     let nextId = 1;
     let started = false;
-    let stopped: Error | null = null; // set when the worker died after starting: later reads fail at once, not hang
+    let stopped = false; // the worker died after starting: later reads use the fallback instead of hanging
     const reader: Reader = {
       backend: '',
       where: 'worker',
       read(request) {
+        if (stopped) return fallback.read(request);
         const id = nextId++;
         return new Promise<ReadResult>((res, rej) => {
-          if (stopped) return rej(stopped);
           pending.set(id, { resolve: res, reject: rej });
           // The pixels move to the worker rather than being copied; the caller made them for this read.
           const buffer = request.kind === 'ink' ? request.ink.data.buffer : request.image.data.buffer;
@@ -55,7 +66,8 @@ export function startReader(modelUrl: string): Promise<Reader> {
         resolve(reader);
       } else if (message.type === 'failed') {
         worker.terminate();
-        reject(new Error(message.message));
+        console.warn(`digits: the reading worker could not load the model (${message.message}); reading photos on the main thread`);
+        resolve(fallback);
       } else {
         const waiting = pending.get(message.id);
         pending.delete(message.id);
@@ -66,22 +78,16 @@ export function startReader(modelUrl: string): Promise<Reader> {
     worker.onerror = (event) => {
       event.preventDefault();
       worker.terminate();
-      const error = new Error(`the reading worker stopped (${event.message || 'unknown error'}); reload the page`);
-      stopped = error;
+      stopped = true;
+      const error = new Error(`the reading worker stopped (${event.message || 'unknown error'}); try again`);
       for (const waiting of pending.values()) waiting.reject(error);
       pending.clear();
       // A worker that fails before it is ready (module workers unsupported, say): read on the main thread.
       if (!started) {
-        console.warn('digits: the reading worker did not start; reading on the main thread', event.message);
-        mainThreadReader(modelUrl).then(resolve, reject);
+        console.warn('digits: the reading worker did not start; reading photos on the main thread', event.message);
+        resolve(fallback);
       }
     };
     worker.postMessage({ type: 'start', modelUrl } satisfies ToWorker);
   });
-}
-
-async function mainThreadReader(modelUrl: string): Promise<Reader> {
-  const [{ loadClassifier }, { readDigits }] = await Promise.all([import('./classifier.ts'), import('./read.ts')]);
-  const loaded = await loadClassifier(modelUrl);
-  return { backend: loaded.backend, where: 'main thread', read: (request) => readDigits(loaded.classifier, request) };
 }
