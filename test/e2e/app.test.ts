@@ -7,6 +7,7 @@ import { allDigitStrokes, digitStrokes, drawStrokes, jitterStrokes, seededRandom
 import type { InkMap } from '../../src/vision/index.ts';
 import {
   drawWithMouse,
+  drawWithPen,
   drawWithTouch,
   hasModel,
   modelDir,
@@ -83,6 +84,21 @@ describe('drawing app', { skip: skipReason ?? noModel ?? false }, () => {
     await context.close();
   });
 
+  test('digits drawn with a pen are read, and the page sees a pen', async () => {
+    const { page, context, errors } = await openApp(app);
+    await page.evaluate(() => {
+      document.querySelector('[data-testid="pad"]')!.addEventListener('pointerdown', (e) => (document.body.dataset.lastPointer = (e as PointerEvent).pointerType));
+    });
+    for (const digit of [2, 5]) {
+      await page.getByTestId('clear').click();
+      await drawWithPen(page, await strokesOnPad(page, digitStrokes(digit), PLACES[digit % PLACES.length]));
+      assert.equal(await settledPrediction(page), String(digit));
+    }
+    assert.equal(await page.evaluate(() => document.body.dataset.lastPointer), 'pen');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a number written across the pad is read digit by digit, each in its own box', async () => {
     const { page, context, errors } = await openApp(app);
     const number = '4096';
@@ -150,6 +166,24 @@ describe('drawing app', { skip: skipReason ?? noModel ?? false }, () => {
     assert.equal(await settledPrediction(page), '8');
     const strokes = await page.evaluate(() => window.__digitsTimings.filter((t) => t.kind === 'stroke').map((t) => t.where));
     assert.ok(strokes.length > 0 && strokes.every((w) => w === 'main thread'), `strokes read on the main thread (${strokes.join(', ')})`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('an image dropped on the pad is read like an upload', async () => {
+    const { page, context, errors } = await openApp(app);
+    const png = await numberOnPaper('47');
+    // A drop as the browser delivers it: a DataTransfer holding the file.
+    const dataTransfer = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      return transfer;
+    }, [...png]);
+    await page.dispatchEvent('#pad-frame', 'dragenter', { dataTransfer });
+    assert.ok(await page.locator('#pad-frame.dragging').count(), 'the pad shows where to drop');
+    await page.dispatchEvent('#pad-frame', 'drop', { dataTransfer });
+    assert.equal(await settledPrediction(page), '47');
+    assert.equal(await page.locator('#pad-frame.dragging').count(), 0);
     assert.deepEqual(errors, []);
     await context.close();
   });

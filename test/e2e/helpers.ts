@@ -158,6 +158,22 @@ export async function drawWithTouch(page: Page, strokes: Strokes): Promise<void>
   }
 }
 
+/** Draws page-coordinate strokes with a pen (stylus): mouse events that Chromium reports as pointerType 'pen'. */
+export async function drawWithPen(page: Page, strokes: Strokes): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const send = (type: 'mousePressed' | 'mouseMoved' | 'mouseReleased', [x, y]: [number, number]) =>
+      cdp.send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: 1, pointerType: 'pen', force: 0.5 });
+    for (const stroke of strokes) {
+      await send('mousePressed', stroke[0]);
+      for (const p of densify(stroke, 12)) await send('mouseMoved', p);
+      await send('mouseReleased', stroke[stroke.length - 1]);
+    }
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** The stroke with points at most `step` px apart (a real pointer reports often; long jumps would be one segment anyway). */
 function densify(stroke: [number, number][], step: number): [number, number][] {
   const out: [number, number][] = [];
