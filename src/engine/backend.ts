@@ -4,6 +4,7 @@ import { getKernelsForBackend, registerBackend, registerKernel, findBackendFacto
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from './backend_name.ts';
 import { ENGINE_KERNELS } from './kernels/index.ts';
+import { registerReluGradient } from './kernels/ReluGrad.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
@@ -52,4 +53,5 @@ export function registerEngineBackend(): void {
   }
   for (const config of ENGINE_KERNELS) registerKernel(config);
   registerBackend(ENGINE_BACKEND, () => new EngineBackend(), 1);
+  registerReluGradient();
 }

@@ -168,6 +168,15 @@ const makers: Record<string, CaseMaker> = {
     const shape = [randInt(rng, 1, 5), randInt(rng, 1, 40)];
     return { what: `sqrt ${shape}`, rtol: EXACT_RTOL, op: () => tf.sqrt(randn(shape, seed).abs()) };
   },
+  Floor: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 40)];
+    return { what: `floor ${shape}`, rtol: EXACT_RTOL, op: () => tf.floor(randn(shape, seed).mul(3)) };
+  },
+  EngineReluGrad: (rng, seed) => {
+    // reached as training reaches it: relu's gradient (tfjs cpu: dy * step(x))
+    const shape = pick(rng, [[randInt(rng, 1, 5), randInt(rng, 1, 40)], [randInt(rng, 1, 3), randInt(rng, 1, 9), randInt(rng, 1, 9), randInt(rng, 1, 33)]]);
+    return { what: `relu gradient ${shape}`, rtol: EXACT_RTOL, op: () => tf.grad((x: tf.Tensor) => tf.relu(x))(randn(shape, seed), randn(shape, seed + 1)) };
+  },
   Sum: (rng, seed) => {
     const shape = [randInt(rng, 1, 5), randInt(rng, 1, 7), randInt(rng, 1, 9), randInt(rng, 1, 33)];
     const axis = pick(rng, [[0], [0, 1, 2], [0, 1], [3], [1, 2], undefined]);

@@ -1,6 +1,6 @@
 // Element-wise kernels on f32 arrays, four lanes at a time: binary ops with the broadcasts a training step
 // uses (same shape, a scalar, a bias repeating over leading axes), relu and its gradient, step, sqrt, and sums
-// over leading axes (bias gradients). Memory-bound: one pass over the inputs, one over the output.
+// over leading axes (bias gradients), floor (dropout masks). Memory-bound: one pass over the inputs, one over the output.
 
 export const OP_ADD: i32 = 0;
 export const OP_SUB: i32 = 1;
@@ -90,6 +90,7 @@ export function binary(op: i32, layout: i32, a: usize, b: usize, out: usize, n: 
 export const UNARY_RELU: i32 = 0; // max(x, 0), NaN stays NaN
 export const UNARY_STEP: i32 = 1; // x > 0 ? 1 : 0, NaN stays NaN (tfjs step with alpha 0: relu's gradient)
 export const UNARY_SQRT: i32 = 2;
+export const UNARY_FLOOR: i32 = 3;
 
 // @ts-ignore: decorator
 @inline function unary4(op: i32, x: v128): v128 {
@@ -98,14 +99,16 @@ export const UNARY_SQRT: i32 = 2;
     const one = v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1));
     return v128.bitselect(x, one, f32x4.ne(x, x)); // a NaN lane keeps x
   }
-  return f32x4.sqrt(x);
+  if (op == UNARY_SQRT) return f32x4.sqrt(x);
+  return f32x4.floor(x);
 }
 
 // @ts-ignore: decorator
 @inline function unary1(op: i32, x: f32): f32 {
   if (op == UNARY_RELU) return x != x ? x : x > 0 ? x : 0;
   if (op == UNARY_STEP) return x != x ? x : x > 0 ? <f32>1 : <f32>0;
-  return sqrt<f32>(x);
+  if (op == UNARY_SQRT) return sqrt<f32>(x);
+  return floor<f32>(x);
 }
 
 /** out (n) = op(x (n)). */

@@ -11,6 +11,8 @@ import { subConfig } from './Sub.ts';
 import { multiplyConfig } from './Multiply.ts';
 import { realDivConfig } from './RealDiv.ts';
 import { reluConfig } from './Relu.ts';
+import { reluGradConfig } from './ReluGrad.ts';
+import { floorConfig } from './Floor.ts';
 import { stepConfig } from './Step.ts';
 import { sqrtConfig } from './Sqrt.ts';
 import { sumConfig } from './Sum.ts';
@@ -31,6 +33,8 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   multiplyConfig,
   realDivConfig,
   reluConfig,
+  reluGradConfig,
+  floorConfig,
   stepConfig,
   sqrtConfig,
   sumConfig,
