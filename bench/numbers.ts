@@ -200,6 +200,12 @@ export async function main(args: string[]): Promise<void> {
     console.error(`numbers: skipped: no model at ${flags.model} (train one, or pass --model DIR)`);
     return;
   }
+  try {
+    const { useEngine } = await import('../src/engine/index.ts');
+    await useEngine();
+  } catch (error) {
+    console.error(`numbers: the engine did not start (${(error as Error).message}); using TensorFlow.js's cpu backend`);
+  }
   const { loadClassifier } = (await import(pathToFileURL(loaderPath).href)) as { loadClassifier: (dir: string) => Promise<DigitClassifier> };
   const classifier = await loadClassifier(resolve(flags.model));
   const mnist = loadMnistTest(flags.dataDir);

@@ -48,14 +48,16 @@ export async function recognizeDetailed(ink: InkMap, classifier: DigitClassifier
   const segments: Segment[] = options.singleDigit ? wholeInk(ink) : segmentLine(ink);
   // every candidate digit image, whole blobs and their cuts alike, in one batch
   const candidates: { box: Box; image: Float32Array }[] = [];
+  const add = (piece: DigitInk): number => {
+    const digit = preprocessDigit(piece.ink, options.mnist);
+    if (digit.empty) return -1;
+    candidates.push({ box: piece.box, image: digit.image });
+    return candidates.length - 1;
+  };
   const plans = segments.map((segment) => {
-    const add = (piece: DigitInk): number => {
-      const digit = preprocessDigit(piece.ink, options.mnist);
-      if (digit.empty) return -1;
-      candidates.push({ box: piece.box, image: digit.image });
-      return candidates.length - 1;
-    };
-    const whole = add(segment.whole);
+    // No single digit is twice as wide as tall: read whole, a run of six touching digits came out a confident "4".
+    const [, , width, height] = segment.whole.box;
+    const whole = width <= 2 * height ? add(segment.whole) : -1;
     const parts = segment.parts.length > 1 ? segment.parts.map(add).filter((k) => k >= 0) : [];
     return { whole, parts };
   });

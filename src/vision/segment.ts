@@ -53,7 +53,7 @@ export function segmentLine(ink: InkMap, options: SegmentOptions = {}): Segment[
   if (components.length === 0) return [];
 
   const lineHeight = typicalHeight(components);
-  let groups = mergePieces(components.map(toGroup), lineHeight);
+  let groups = mergeFragments(mergePieces(components.map(toGroup), lineHeight), lineHeight);
   // Specks: much smaller than the real digits and short; a thin 1 is small but tall, so it stays.
   const largest = Math.max(...groups.map((g) => g.area));
   groups = groups.filter((g) => g.area >= 0.08 * largest || g.y1 - g.y0 + 1 >= 0.45 * lineHeight);
@@ -134,6 +134,49 @@ function mergePieces(groups: Group[], lineHeight: number): Group[] {
 }
 
 /**
+ * A fragment (a piece of a digit whose stroke broke: short and with little ink, like the detached top of a
+ * faint 8) joins the nearest digit-sized group when it is within a fifth of the line height of it, whether or
+ * not their columns overlap. Left alone it would be read as a digit of its own. Fragments far from any digit
+ * stay, and are dropped as specks or read as what they are.
+ */
+function mergeFragments(groups: Group[], lineHeight: number): Group[] {
+  const largest = Math.max(...groups.map((g) => g.area));
+  const isFragment = (g: Group) => g.y1 - g.y0 + 1 < 0.5 * lineHeight && g.area < 0.25 * largest;
+  const gapBetween = (a: Group, b: Group) => {
+    const gx = Math.max(0, Math.max(a.x0, b.x0) - Math.min(a.x1, b.x1) - 1);
+    const gy = Math.max(0, Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1) - 1);
+    return Math.hypot(gx, gy);
+  };
+  const out = groups.filter((g) => !isFragment(g));
+  if (out.length === 0) return groups;
+  for (const fragment of groups.filter(isFragment).sort((a, b) => b.area - a.area)) {
+    let nearest = -1;
+    let nearestGap = Infinity;
+    out.forEach((g, k) => {
+      const gap = gapBetween(fragment, g);
+      if (gap < nearestGap) {
+        nearestGap = gap;
+        nearest = k;
+      }
+    });
+    if (nearestGap > 0.2 * lineHeight) {
+      out.push(fragment);
+      continue;
+    }
+    const g = out[nearest];
+    out[nearest] = {
+      labels: [...g.labels, ...fragment.labels],
+      x0: Math.min(g.x0, fragment.x0),
+      x1: Math.max(g.x1, fragment.x1),
+      y0: Math.min(g.y0, fragment.y0),
+      y1: Math.max(g.y1, fragment.y1),
+      area: g.area + fragment.area,
+    };
+  }
+  return out;
+}
+
+/**
  * A blob wider than one digit is several touching digits: cut it at the column with the least ink near where
  * a digit boundary is expected (a digit is `digitAspect` of its height wide), then look at each side again.
  */
@@ -171,6 +214,9 @@ function splitWide(group: Group, ink: InkMap, labels: Int32Array, maxAspect: num
   const left = shrinkToInk({ ...group, x1: cutX - 1 }, ink, labels);
   const right = shrinkToInk({ ...group, x0: cutX }, ink, labels);
   if (!left || !right) return [group];
+  // both sides must look like digits: a cut that only shaves off a stroke's tail (a 3's long flourish) is no cut
+  const digitLike = (g: Group) => g.y1 - g.y0 + 1 >= 0.45 * h && g.area >= 0.12 * group.area;
+  if (!digitLike(left) || !digitLike(right)) return [group];
   return [...splitWide(left, ink, labels, maxAspect, digitAspect), ...splitWide(right, ink, labels, maxAspect, digitAspect)];
 }
 

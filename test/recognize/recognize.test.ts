@@ -99,6 +99,26 @@ test('a single wide digit is not cut when the whole reads better', async () => {
   assert.equal(reading.digits, '0');
 });
 
+test('a blob more than twice as wide as tall is never read as one digit, however confident the model', async () => {
+  const { ink } = writeNumber('0000', { width: 400, height: 120, gap: -22, jitter: 0 });
+  assert.equal(segmentLine(ink).length, 1, 'the four 0s touch');
+  const alwaysSure: DigitClassifier = {
+    // sure of a 1 for anything narrow, of an 8 for anything wider than tall (the whole blob)
+    async classify(images, count) {
+      const out = new Float32Array(count * 10);
+      for (let k = 0; k < count; k++) {
+        let left = 28;
+        let right = 0;
+        for (let i = 0; i < 784; i++) if (images[k * 784 + i] > 0.3) [left, right] = [Math.min(left, i % 28), Math.max(right, i % 28)];
+        out[k * 10 + (right - left > 16 ? 8 : 1)] = right - left > 16 ? 0.999 : 0.9;
+      }
+      return out;
+    },
+  };
+  const reading = await recognizeInk(ink, alwaysSure);
+  assert.ok(reading.digits.length >= 3, `read as "${reading.digits}"`);
+});
+
 test('singleDigit reads all the ink as one digit and gives the image the classifier saw', async () => {
   const ink = renderStrokes(digitStrokes(5, 'plain'), { width: 140, height: 140, box: [30, 20, 70, 100], thickness: 8 });
   const { reading, images } = await recognizeDetailed(ink, new NearestTemplate(), { singleDigit: true });

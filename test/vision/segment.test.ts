@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { segmentDigits, digitStrokes, drawStrokes, type Box, type InkMap } from '../../src/vision/index.ts';
+import { segmentDigits, segmentLine, digitStrokes, drawStrokes, type Box, type InkMap } from '../../src/vision/index.ts';
 import { writeNumber } from './pages.ts';
 
 const centreX = (box: Box) => box[0] + box[2] / 2;
@@ -51,6 +51,26 @@ test('a broken stroke (a gap in a 7) stays one digit', () => {
   const ink: InkMap = { width: 120, height: 120, data: new Float32Array(120 * 120) };
   drawStrokes(ink, [[[0.18, 0.05], [0.82, 0.05], [0.66, 0.4]], [[0.6, 0.52], [0.42, 0.97]]], [30, 20, 60, 80], 6);
   assert.equal(segmentDigits(ink).length, 1);
+});
+
+test("a small piece broken off a digit beside it (not above it) joins that digit, not a digit of its own", () => {
+  const { ink, boxes } = writeNumber('38', { width: 240, height: 120, seed: 3, jitter: 0 });
+  // a short stroke just right of the 8's upper half, 3 px from its ink: the 8's top that the pen lifted from
+  const [x8, y8, w8, h8] = boxes[1];
+  const right8 = Math.max(...segmentDigits(ink).map((d) => d.box[0] + d.box[2]));
+  drawStrokes(ink, [[[0, 0.1], [1, 0.5]]], [right8 + 3, y8 + h8 * 0.05, Math.round(w8 * 0.25), Math.round(h8 * 0.2)], 4);
+  const found = segmentDigits(ink);
+  assert.equal(found.length, 2, `found ${found.map((d) => d.box).join(' | ')}`);
+  assert.ok(found[1].box[0] + found[1].box[2] > right8 + 3, "the piece is inside the 8's box");
+  assert.ok(found[1].box[0] <= x8 + w8 / 2);
+});
+
+test("a digit with a long tail is not cut where only the tail would come off", () => {
+  // a 3 whose bottom stroke sweeps far left, flat along the baseline: wider than a digit, but one digit
+  const ink: InkMap = { width: 260, height: 140, data: new Float32Array(260 * 140) };
+  drawStrokes(ink, [[[0.55, 0.05], [0.95, 0.15], [0.7, 0.45], [0.98, 0.75], [0.6, 0.97], [0, 0.95]]], [40, 20, 150, 100], 7);
+  const [segment] = segmentLine(ink);
+  for (const part of segment.parts) assert.ok(part.box[3] >= 0.45 * segment.whole.box[3], `a sliver was cut off: ${part.box}`);
 });
 
 test('specks much smaller than the digits are dropped, and a thin 1 is kept', () => {
