@@ -7,8 +7,10 @@
 const GENERATION = 0; // bumped once per job; workers wait on it
 const TASK = 1; // task record byte offset, or -1 to stop
 const THREADS = 2; // threads taking part in this job
-const DONE = 3; // workers that finished this job
-const CONTROL_WORDS = 4;
+const DONE = 3; // workers that joined this job and finished
+const JOINED = 4; // workers that joined this job, | CLOSED once the caller stops taking joiners
+const CONTROL_WORDS = 5;
+const CLOSED = 1 << 30;
 
 // Spin this many checks of the control word before sleeping: a wake-up from Atomics.wait costs tens of
 // microseconds, longer than a small kernel, and a training step calls kernels back to back.
@@ -27,12 +29,20 @@ const start = ({ module, memory, control, index }, post) => {
       if (++spins > ${WORKER_SPIN}) Atomics.wait(ctl, ${GENERATION}, seen);
     }
     seen = Atomics.load(ctl, ${GENERATION});
-    const task = Atomics.load(ctl, ${TASK});
-    if (task < 0) return;
-    const threads = Atomics.load(ctl, ${THREADS});
-    if (index < threads) exports.runTask(task, index, threads);
-    Atomics.add(ctl, ${DONE}, 1);
-    Atomics.notify(ctl, ${DONE});
+    // join the job unless the caller has closed it (it did every unit itself): a late worker then touches
+    // nothing, so the caller never waits for a thread the OS has not scheduled yet
+    for (;;) {
+      const joined = Atomics.load(ctl, ${JOINED});
+      if (joined & ${CLOSED}) break;
+      if (Atomics.compareExchange(ctl, ${JOINED}, joined, joined + 1) !== joined) continue;
+      const task = Atomics.load(ctl, ${TASK});
+      if (task < 0) return;
+      const threads = Atomics.load(ctl, ${THREADS});
+      if (index < threads) exports.runTask(task, index, threads);
+      Atomics.add(ctl, ${DONE}, 1);
+      Atomics.notify(ctl, ${DONE});
+      break;
+    }
   }
 };
 if (typeof require === 'function') {
@@ -152,11 +162,13 @@ export class ThreadPool {
     Atomics.store(ctl, TASK, task);
     Atomics.store(ctl, THREADS, n);
     Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, JOINED, 0);
     Atomics.add(ctl, GENERATION, 1);
     Atomics.notify(ctl, GENERATION);
     this.runTask(task, 0, n);
-    // every worker acknowledges every job (idle ones at once), so no worker can read a later job's words early
-    const expected = this.workers.length;
+    // Work units come from the task's counter, so once the caller has run out of units the job is done
+    // except for the workers already in it: close it to latecomers and wait for those who joined.
+    const expected = Atomics.or(ctl, JOINED, CLOSED);
     let spins = 0;
     for (;;) {
       const done = Atomics.load(ctl, DONE);
@@ -168,6 +180,7 @@ export class ThreadPool {
   /** Stops and terminates the workers. */
   async stop(): Promise<void> {
     Atomics.store(this.control, TASK, -1);
+    Atomics.store(this.control, JOINED, 0);
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
     await Promise.all(this.workers.map((w) => w.terminate()));

@@ -15,6 +15,7 @@ export interface EngineExports {
   gemmChunk(M: number, N: number, threads: number): number;
   gemmSplitsColumns(M: number, N: number): number;
   convScratchFloats(K: number, outC: number, tileP: number): number;
+  conv2dBackpropFilterZero(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
   conv2dBackpropFilterReduce(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
   biasActivation(rows: number, P: number, outC: number, bias: number, activation: number): void;
   binary(op: number, layout: number, a: number, b: number, out: number, n: number, inner: number): void;

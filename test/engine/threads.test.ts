@@ -52,3 +52,32 @@ test('a process using two engine threads exits on its own', () => {
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), '300');
 });
+
+test('a filter gradient on two threads is the same to the bit every time (its summation order never depends on timing)', async () => {
+  await useEngine({ threads: 2 });
+  const x = tf.randomNormal([8, 20, 20, 16], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const dy = tf.randomNormal([8, 20, 20, 32], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 16, 32], 0, 1, 'float32', 8) as tf.Tensor4D;
+  const dW = () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))(f, dy).dataSync());
+  const first = dW();
+  for (let i = 0; i < 20; i++) assert.deepEqual(dW(), first, `run ${i + 2}`);
+  tf.dispose([x, dy, f]);
+});
+
+test('a job finishes even when the caller does every work unit before a worker wakes', async () => {
+  await useEngine({ threads: 2 });
+  // tiny kernels back to back: workers often join late or not at all, and must never see a later job's record
+  const a = tf.randomNormal([200, 200], 0, 1, 'float32', 7); // 16 MFLOP: split over both threads
+  const product = () => {
+    const c = tf.matMul(a, a);
+    const values = c.dataSync(); // not returned from tf.tidy, which would walk every element
+    c.dispose();
+    return values;
+  };
+  const expected = product();
+  for (let i = 0; i < 500; i++) {
+    const got = product();
+    if (i % 100 === 0) assert.deepEqual(got, expected);
+  }
+  a.dispose();
+});

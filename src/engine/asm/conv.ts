@@ -167,33 +167,45 @@ export function biasActivation(rows: usize, P: i32, outC: i32, bias: usize, acti
   }
 }
 
-// dW (K,outC) = sum over output pixels of col^T (K,P) * dy (P,outC). Thread 0 accumulates into dW, others
-// into a private dW in their scratch which conv2dBackpropFilterReduce then adds in. Tiles are dealt to
-// threads in a fixed pattern (thread t takes tiles t, t+threads, ...), not from the shared counter: a sum's
-// order must not depend on timing, or training with the same seed would not give the same weights.
-export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratch: usize, thread: i32, threads: i32): void {
+// dW (K,outC) = sum over output pixels of col^T (K,P) * dy (P,outC), in `shares` fixed shares: share s takes
+// tiles s, s+shares, ... into its own accumulator (share 0: dW itself, others a private dW in share s's scratch,
+// all zeroed beforehand), which conv2dBackpropFilterReduce then adds in order. Threads claim whole shares from
+// the counter, so a sum's order never depends on timing or on which thread ran it (training with the same seed
+// gives the same weights), and a thread the OS stalls leaves its share to the others.
+export function conv2dBackpropFilter(geom: usize, x: usize, dy: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, shares: i32, counter: usize): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
   const total = g(geom, G_BATCH) * g(geom, G_OUT_H) * g(geom, G_OUT_W);
-  const col = scratch;
-  const dyPacked = col + ((<usize>tileP * K) << 2);
-  const gemmScratch = dyPacked + ((<usize>packedBFloats(tileP, outC)) << 2);
-  const target = thread == 0 ? dW : gemmScratch + ((<usize>gemmScratchFloats()) << 2);
-  memory.fill(target, 0, (<usize>K * <usize>outC) << 2);
-  for (let p = thread * tileP; p < total; p += threads * tileP) {
-    const P = min(tileP, total - p);
-    im2col(geom, x, p, P, col);
-    packB(P, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, dyPacked, 0, (outC + NR - 1) / NR);
-    // op(A) = col^T: element (k, p) is col[p*K + k]
-    gemmPacked(K, 0, outC, P, col, 1, K, dyPacked, target, outC, true, gemmScratch);
+  for (let share = nextUnit(counter); share < shares; share = nextUnit(counter)) {
+    const col = scratchBase + <usize>share * scratchStride;
+    const dyPacked = col + ((<usize>tileP * K) << 2);
+    const gemmScratch = dyPacked + ((<usize>packedBFloats(tileP, outC)) << 2);
+    const target = share == 0 ? dW : gemmScratch + ((<usize>gemmScratchFloats()) << 2);
+    for (let p = share * tileP; p < total; p += shares * tileP) {
+      const P = min(tileP, total - p);
+      im2col(geom, x, p, P, col);
+      packB(P, outC, dy + ((<usize>p * <usize>outC) << 2), outC, 1, dyPacked, 0, (outC + NR - 1) / NR);
+      // op(A) = col^T: element (k, p) is col[p*K + k]
+      gemmPacked(K, 0, outC, P, col, 1, K, dyPacked, target, outC, true, gemmScratch);
+    }
   }
+}
+
+// Share t's private dW (t > 0) in its scratch.
+function privateDW(geom: usize, tileP: i32, scratchBase: usize, scratchStride: usize, t: i32): usize {
+  const K = filterSize(geom), outC = g(geom, G_OUT_C);
+  return scratchBase + <usize>t * scratchStride + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC) + <usize>gemmScratchFloats()) << 2);
+}
+
+// Zeroes dW and every share's private dW before the pass.
+export function conv2dBackpropFilterZero(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, threads: i32): void {
+  const bytes = (<usize>filterSize(geom) * <usize>g(geom, G_OUT_C)) << 2;
+  memory.fill(dW, 0, bytes);
+  for (let t = 1; t < threads; t++) memory.fill(privateDW(geom, tileP, scratchBase, scratchStride, t), 0, bytes);
 }
 
 export function conv2dBackpropFilterReduce(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, threads: i32): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
-  for (let t = 1; t < threads; t++) {
-    const priv = scratchBase + <usize>t * scratchStride + ((<usize>tileP * K + <usize>packedBFloats(tileP, outC) + <usize>gemmScratchFloats()) << 2);
-    addFloats(dW, priv, K * outC);
-  }
+  for (let t = 1; t < threads; t++) addFloats(dW, privateDW(geom, tileP, scratchBase, scratchStride, t), K * outC);
 }
 
 // dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) per tile; Wtp is W^T packed by packB.

@@ -7,5 +7,5 @@ export { runTask, gemmChunk, gemmSplitsColumns } from './tasks';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { convScratchFloats, conv2dBackpropFilterReduce, biasActivation } from './conv';
+export { convScratchFloats, conv2dBackpropFilterZero, conv2dBackpropFilterReduce, biasActivation } from './conv';
 export { binary, unary, reluGrad, sumLeading } from './elementwise';

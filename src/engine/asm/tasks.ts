@@ -69,8 +69,8 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
     conv2dForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
   } else if (kind == TASK_CONV_BACKPROP_FILTER) {
-    const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
-    conv2dBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, thread, threads);
+    // units are whole shares (one per thread of the task), each with its own scratch: see conv2dBackpropFilter
+    conv2dBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), <usize>arg(task, 6), threads, task + COUNTER);
   } else if (kind == TASK_CONV_BACKPROP_INPUT) {
     const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
     conv2dBackpropInput(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, task + COUNTER);

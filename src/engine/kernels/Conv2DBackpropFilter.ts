@@ -33,6 +33,7 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   const tileP = tilePixels(K);
   const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), Math.ceil(pixels / tileP));
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
+  exports.conv2dBackpropFilterZero(geom, dWPtr, tileP, scratch, stride, threads);
   runEngineTask(rt, TASK_CONV_BACKPROP_FILTER, [geom, xPtr, dyPtr, dWPtr, tileP, scratch, stride], threads);
   exports.conv2dBackpropFilterReduce(geom, dWPtr, tileP, scratch, stride, threads);
   const out = recycler.copyOf(arena.f32(dWPtr, K * outC));
