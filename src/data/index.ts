@@ -14,3 +14,7 @@ export { loadMnist, ensureMnist, pairImagesWithLabels } from './mnist.ts';
 export type { MnistSet, MnistOptions, MnistFileStatus, MnistFileState, MnistReport } from './mnist.ts';
 export { sha256Hex } from './verify.ts';
 export { writeFileAtomic, tempPathBeside } from './atomic-write.ts';
+export { Random } from './random.ts';
+export { augmentImages, DEFAULT_AUGMENT, STRONG_AUGMENT, NO_AUGMENT } from './augment.ts';
+export type { AugmentOptions } from './augment.ts';
+export { epochOrder, gatherBatch, mixSeeds } from './batch.ts';

@@ -10,9 +10,8 @@ import { mkdir, readFile, stat, access, constants, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { engineAdadelta, engineAdam } from '../engine/index.ts';
-import { MNIST_FILES, writeFileAtomic } from '../data/index.ts';
+import { MNIST_FILES, Random, augmentImages, epochOrder, gatherBatch, mixSeeds, writeFileAtomic } from '../data/index.ts';
 import type { MnistSet } from '../data/index.ts';
-import { epochOrder, gatherBatch, mixSeeds } from '../data/batch.ts';
 import { buildModel, isArchName, ARCHITECTURES } from '../model/index.ts';
 import { saveModel } from '../model/node.ts';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
@@ -289,7 +288,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     parameters: model.countParams(),
   });
 
-  const augment = config.augment ? await loadAugmenter() : null;
   const gathered = new Float32Array(batchSize * PIXELS);
   const inputs = new Float32Array(batchSize * PIXELS);
   const labels = new Uint8Array(batchSize);
@@ -326,7 +324,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           return { status: 'interrupted', checkpoint: checkpointPath(out), epoch: epoch + 1, batch: state.batch };
         }
         gatherBatch(pool, poolLabels, order, state.batch * batchSize, batchSize, gathered, labels);
-        if (augment) augment(gathered, batchSize, inputs, mixSeeds(config.seed, epoch, state.batch));
+        // A fresh stream per (seed, epoch, batch): a resumed run augments its batches exactly as before.
+        if (config.augment) augmentImages(gathered, batchSize, inputs, new Random(mixSeeds(config.seed, epoch, state.batch)));
         else inputs.set(gathered);
         lr = learningRateAt(config.schedule, config.lr, state.step, totalSteps);
         setLearningRate(optimizer, lr);
@@ -416,12 +415,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     optimizer.dispose();
     model.dispose();
   }
-}
-
-/** Augmentation, loaded only for runs that use it: (images, count, out, seed) with a fresh stream per batch. */
-async function loadAugmenter(): Promise<(images: Float32Array, count: number, out: Float32Array, seed: number) => void> {
-  const [{ augmentImages }, { Random }] = await Promise.all([import('../data/augment.ts'), import('../data/random.ts')]);
-  return (images, count, out, seed) => augmentImages(images, count, out, new Random(seed));
 }
 
 /** One optimizer step on a batch; the mean loss and how many of the batch the model got right. */
