@@ -128,12 +128,17 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
   if (backend === 'cpu') await tf.setBackend('cpu');
 
   const controller = new AbortController();
+  let firstSigint = 0;
   const onSigint = () => {
+    // Wrappers (npm run, npx, tsx) relay the terminal's Ctrl-C that this process already got: a second
+    // SIGINT within a second is that echo, not the user asking to quit at once.
+    if (controller.signal.aborted && Date.now() - firstSigint < 1000) return;
     if (controller.signal.aborted) {
       console.error('\ndigits train: stopped without a new checkpoint (the last one is intact)');
       process.exit(130);
     }
     console.error('\ndigits train: stopping after this batch and saving a checkpoint (Ctrl-C again to quit at once)');
+    firstSigint = Date.now();
     controller.abort();
   };
   process.on('SIGINT', onSigint);
