@@ -117,7 +117,8 @@ async function readUpload(file: File): Promise<void> {
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     photoReader ??= startWorkerReader(modelUrl, loaded);
     const reader = await photoReader;
-    const result = await reader.read({ kind: 'image', image: upload.pixels, options: { source: 'image', minInkSide: 8, asked: true } });
+    const { readWidth: width, readHeight: height } = upload;
+    const result = await reader.read({ kind: 'file', file, width, height, options: { source: 'image', minInkSide: 8, asked: true } });
     if (pad.version !== version) return; // drawn on or cleared meanwhile
     const place = pad.imagePlacement(upload.bitmap.width, upload.bitmap.height);
     const factor = place.scale / upload.scale; // CSS pixels per read pixel

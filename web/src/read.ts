@@ -6,21 +6,26 @@ import { recognizeDetailed } from '../../src/recognize/index.ts';
 import type { DigitClassifier, Reading } from '../../src/recognize/index.ts';
 import { describeReading } from './describe.ts';
 import type { DescribeOptions, Description } from './describe.ts';
+import { imageFilePixels } from './upload.ts';
 
 export type ReadRequest =
   | { kind: 'ink'; ink: InkMap; options: DescribeOptions } // the pad: already ink
-  | { kind: 'image'; image: RgbaImage; options: DescribeOptions }; // an upload: ink to be found
+  | { kind: 'image'; image: RgbaImage; options: DescribeOptions } // pixels: ink to be found
+  | { kind: 'file'; file: Blob; width: number; height: number; options: DescribeOptions }; // an upload, read at width x height
 
 export interface ReadResult {
   reading: Reading;
   images: Float32Array[]; // (28, 28) per item, 0..1 white on black
   description: Description;
-  recognizeMs: number; // ink finding (images only), segmentation, preprocessing and the model
+  recognizeMs: number; // decoding and ink finding (files, images), segmentation, preprocessing and the model
 }
 
 export async function readDigits(classifier: DigitClassifier, request: ReadRequest): Promise<ReadResult> {
   const began = performance.now();
-  const ink = request.kind === 'ink' ? request.ink : findInk(request.image);
+  const ink =
+    request.kind === 'ink'
+      ? request.ink
+      : findInk(request.kind === 'image' ? request.image : await imageFilePixels(request.file, request.width, request.height));
   const { reading, images } = await recognizeDetailed(ink, classifier);
   const description = describeReading(reading, ink, request.options);
   return { reading, images, description, recognizeMs: performance.now() - began };

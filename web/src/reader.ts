@@ -52,9 +52,10 @@ export function startWorkerReader(modelUrl: string, fallback: Reader): Promise<R
         const id = nextId++;
         return new Promise<ReadResult>((res, rej) => {
           pending.set(id, { resolve: res, reject: rej });
-          // The pixels move to the worker rather than being copied; the caller made them for this read.
-          const buffer = request.kind === 'ink' ? request.ink.data.buffer : request.image.data.buffer;
-          worker.postMessage({ type: 'read', id, request } satisfies ToWorker, [buffer as ArrayBuffer]);
+          // Pixels move to the worker rather than being copied (the caller made them for this read); a file is
+          // passed by reference.
+          const buffer = request.kind === 'ink' ? request.ink.data.buffer : request.kind === 'image' ? request.image.data.buffer : null;
+          worker.postMessage({ type: 'read', id, request } satisfies ToWorker, buffer ? [buffer as ArrayBuffer] : []);
         });
       },
     };

@@ -1,5 +1,7 @@
-// An uploaded (or photographed) image file to pixels: decoded by the browser (createImageBitmap), read back
-// through a canvas as an RgbaImage, then recognised exactly like a drawing (findInk -> segment -> ...).
+// An uploaded (or photographed) image file: checked and decoded by the browser (createImageBitmap) to show on
+// the pad; then, where the reading runs (the worker), decoded again at reading size and read back through a
+// canvas as an RgbaImage, recognised exactly like a drawing (findInk -> segment -> ...). Scaling a 12 MP photo
+// down on the page's own thread took ~100 ms, a visible stall; the second decode costs the worker instead.
 import type { RgbaImage } from '../../src/vision/index.ts';
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -12,8 +14,9 @@ export class UploadError extends Error {}
 
 export interface DecodedUpload {
   bitmap: ImageBitmap; // the picture as decoded, to show on the pad
-  pixels: RgbaImage; // what recognition reads, maybe scaled down
-  scale: number; // pixels per bitmap pixel (<= 1)
+  readWidth: number; // the size it is read at (long side at most MAX_READ_SIDE)
+  readHeight: number;
+  scale: number; // read pixels per bitmap pixel (<= 1)
 }
 
 export async function decodeUpload(file: File): Promise<DecodedUpload> {
@@ -41,17 +44,22 @@ export async function decodeUpload(file: File): Promise<DecodedUpload> {
     throw new UploadError(`"${file.name}" has no pixels.`);
   }
   const scale = Math.min(1, MAX_READ_SIDE / Math.max(bitmap.width, bitmap.height));
-  return { bitmap, pixels: bitmapToRgba(bitmap, scale), scale };
+  const readWidth = Math.max(1, Math.round(bitmap.width * scale));
+  const readHeight = Math.max(1, Math.round(bitmap.height * scale));
+  return { bitmap, readWidth, readHeight, scale: readWidth / bitmap.width };
 }
 
-function bitmapToRgba(bitmap: ImageBitmap, scale: number): RgbaImage {
-  const width = Math.max(1, Math.round(bitmap.width * scale));
-  const height = Math.max(1, Math.round(bitmap.height * scale));
-  const canvas = new OffscreenCanvas(width, height);
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (!context) throw new UploadError('this browser cannot read image pixels (no 2D canvas)');
-  context.imageSmoothingQuality = 'high';
-  context.drawImage(bitmap, 0, 0, width, height);
-  const { data } = context.getImageData(0, 0, width, height);
-  return { width, height, data };
+/** The image in `file` as `width` x `height` RGBA pixels (decoded and scaled by the browser). Works in a worker. */
+export async function imageFilePixels(file: Blob, width: number, height: number): Promise<RgbaImage> {
+  const bitmap = await createImageBitmap(file, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
+  try {
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    if (!context) throw new UploadError('this browser cannot read image pixels (no 2D canvas)');
+    context.drawImage(bitmap, 0, 0);
+    const { data } = context.getImageData(0, 0, width, height);
+    return { width, height, data };
+  } finally {
+    bitmap.close();
+  }
 }
