@@ -16,6 +16,7 @@ export async function takeScreenshot(file: string, number = '2026'): Promise<str
       await drawWithMouse(page, await strokesOnPad(page, strokes, { size: 0.58, cx: 0.2 + i * (0.6 / (number.length - 1)), cy: 0.5 }));
     }
     const read = await settledPrediction(page);
+    await page.waitForTimeout(300); // the bars' short transition ends
     await page.screenshot({ path: file });
     await context.close();
     return read;
