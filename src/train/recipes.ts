@@ -20,7 +20,7 @@ export interface Recipe {
 export const RECIPES: Record<ArchName, Recipe> = {
   // mnist_cnn.py: 12 epochs, batch 128, Adadelta(lr=1.0, rho=0.95), no augmentation: ~99.2%.
   'keras-cnn': { epochs: 12, batchSize: 128, optimizer: 'adadelta', lr: 1.0, schedule: 'constant', augment: false, strokeDigits: 0 },
-  default: { epochs: 12, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'one-cycle', augment: true, strokeDigits: 0.05 },
+  default: { epochs: 15, batchSize: 128, optimizer: 'adam', lr: 2e-3, schedule: 'one-cycle', augment: true, strokeDigits: 0.05 },
   'small-cnn': { epochs: 4, batchSize: 128, optimizer: 'adam', lr: 3e-3, schedule: 'one-cycle', augment: false, strokeDigits: 0 },
 };
 
