@@ -67,8 +67,9 @@ async function evalCommand(options: EvalOptions): Promise<void> {
   const parts = await loadParts();
   const { runEvaluation, writeReport, imagesAt, readMetricsLog, disposeEngine } = parts;
   const test = await loadTestSet(parts, options);
-  const loaded = await loadModelOrExplain(parts, options.model);
+  // The backend before the model: weights are created on the backend current when they load.
   const backend = await chooseBackend(parts, options.engine);
+  const loaded = await loadModelOrExplain(parts, options.model);
   const bar = progressBar(options.json === true);
   try {
     const run = await runEvaluation({
