@@ -170,6 +170,26 @@ describe('drawing app', { skip: skipReason ?? noModel ?? false }, () => {
     await context.close();
   });
 
+  test('without Web Workers, an upload is read on the page itself', async () => {
+    const { page, context, errors } = await openApp(app, { waitReady: false });
+    await page.addInitScript(() => {
+      // A browser (or a policy) with no module workers: constructing one throws.
+      window.Worker = class {
+        constructor() {
+          throw new TypeError('module workers are not supported here');
+        }
+      } as unknown as typeof Worker;
+    });
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    await page.getByTestId('upload').setInputFiles({ name: 'number.png', mimeType: 'image/png', buffer: await numberOnPaper('61') });
+    assert.equal(await settledPrediction(page), '61');
+    const where = await page.evaluate(() => window.__digitsTimings.filter((t) => t.kind === 'upload').map((t) => t.where));
+    assert.deepEqual(where, ['main thread']);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('an image dropped on the pad is read like an upload', async () => {
     const { page, context, errors } = await openApp(app);
     const png = await numberOnPaper('47');
