@@ -58,7 +58,14 @@ function trainingSpeed(arch: string, batch: number, warmup: number, steps: numbe
 function inferenceSpeed(model: tf.LayersModel, runs: number, latencyRuns: number): { imagesPerSecond: number; oneImageMs: number } {
   const big = tf.randomUniform([1000, 28, 28, 1], 0, 1, 'float32', 3);
   const one = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 4);
-  const predict = (x: tf.Tensor) => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+  // one model call per batch (tfjs-layers' predict would otherwise split it into batches of 32), read back
+  // outside tf.tidy (which walks every element of a returned typed array)
+  const predict = (x: tf.Tensor) => {
+    const y = model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
+    const values = y.dataSync();
+    y.dispose();
+    return values;
+  };
   try {
     predict(big); // moves the weights to this backend, packs them
     let start = performance.now();

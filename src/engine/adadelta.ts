@@ -1,4 +1,4 @@
-// Adadelta in one pass per variable. tfjs's AdadeltaOptimizer runs about a dozen element-wise ops per variable
+// Adadelta in one pass per variable, in wasm (asm/optimizers.ts). tfjs's AdadeltaOptimizer runs about a dozen element-wise ops per variable
 // per step (each a full pass over memory and a fresh array): for the Keras MNIST CNN's 1.2 M weights that cost
 // more than any kernel but the convolutions. Same update (tfjs's, which scales by the accumulated gradient from
 // before this step), same state variables (so getWeights, setWeights and checkpoints are unchanged); any backend
@@ -6,7 +6,8 @@
 import { AdadeltaOptimizer, engine, getBackend, tensor, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { ENGINE_BACKEND } from './backend_name.ts';
-import { recycler } from './recycler.ts';
+import { engineRuntime } from './runtime.ts';
+import { adadeltaUpdate } from './update_impl.ts';
 import { float32ValuesOf } from './tensor_values.ts';
 
 type VariableGradients = Parameters<AdadeltaOptimizer['applyGradients']>[0];
@@ -19,7 +20,7 @@ interface AdadeltaState {
   accumulatedUpdates: { originalName: string; variable: Variable }[];
 }
 
-const f32 = Math.fround;
+const f32 = Math.fround; // float32 constants, as tfjs makes them scalar tensors
 
 export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
   /**
@@ -35,6 +36,7 @@ export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
       return;
     }
     const state = this as unknown as AdadeltaState;
+    const rt = engineRuntime();
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const registered = engine().registeredVariables;
     // float32 constants, as tfjs makes them scalar tensors
@@ -54,17 +56,7 @@ export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
       const accGrad = state.accumulatedGrads[i].variable, accUpdate = state.accumulatedUpdates[i].variable;
       const g = float32ValuesOf(gradient), w = float32ValuesOf(variable);
       const gradOld = float32ValuesOf(accGrad), updateOld = float32ValuesOf(accUpdate);
-      const n = w.length;
-      const gradNew = recycler.take(n), updateNew = recycler.take(n), wNew = recycler.take(n); // every element written below
-      for (let j = 0; j < n; j++) {
-        const gj = g[j], ag = gradOld[j], au = updateOld[j];
-        gradNew[j] = f32(f32(ag * rho) + f32(f32(gj * gj) * oneMinusRho));
-        // tfjs divides by the accumulated gradient from before this step, Keras by the new one
-        const denominator = keras ? gradNew[j] : ag;
-        const update = f32(f32(f32(Math.sqrt(f32(au + epsilon))) / f32(Math.sqrt(f32(denominator + epsilon)))) * gj);
-        updateNew[j] = f32(f32(au * rho) + f32(f32(update * update) * oneMinusRho));
-        wNew[j] = f32(f32(update * negLearningRate) + w[j]);
-      }
+      const [gradNew, updateNew, wNew] = adadeltaUpdate(rt, g, w, gradOld, updateOld, { rho, oneMinusRho, epsilon, negLearningRate });
       tidy(() => {
         accGrad.assign(tensor(gradNew, accGrad.shape));
         accUpdate.assign(tensor(updateNew, accUpdate.shape));

@@ -1,4 +1,4 @@
-// Adam in one pass per variable. tfjs's AdamOptimizer runs about a dozen element-wise ops per variable per
+// Adam in one pass per variable, in wasm (asm/optimizers.ts). tfjs's AdamOptimizer runs about a dozen element-wise ops per variable per
 // step (each a full pass over memory and a fresh array): for the Keras MNIST CNN's 2.4 M weights that was the
 // largest cost of a training step after the convolutions. Same update, same state variables (so getWeights,
 // setWeights and checkpoints are unchanged); any backend other than the engine's keeps tfjs's own update.
@@ -7,7 +7,8 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 
 type VariableGradients = Parameters<AdamOptimizer['applyGradients']>[0];
 import { ENGINE_BACKEND } from './backend_name.ts';
-import { recycler } from './recycler.ts';
+import { engineRuntime } from './runtime.ts';
+import { adamUpdate } from './update_impl.ts';
 import { float32ValuesOf } from './tensor_values.ts';
 
 interface AdamState {
@@ -26,6 +27,7 @@ export class EngineAdamOptimizer extends AdamOptimizer {
       return;
     }
     const state = this as unknown as AdamState;
+    const rt = engineRuntime();
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const registered = engine().registeredVariables;
     // float32 constants, as tfjs makes them scalar tensors
@@ -34,6 +36,7 @@ export class EngineAdamOptimizer extends AdamOptimizer {
     const negLearningRate = f32(-this.learningRate), epsilon = f32(this.epsilon);
     const correction1 = f32(1 - state.accBeta1.dataSync()[0]);
     const correction2 = f32(1 - state.accBeta2.dataSync()[0]);
+    const scalars = { beta1, beta2, oneMinusBeta1, oneMinusBeta2, negLearningRate, epsilon, correction1, correction2 };
     tidy(() => {
       names.forEach((name, i) => {
         const variable = registered[name];
@@ -48,17 +51,7 @@ export class EngineAdamOptimizer extends AdamOptimizer {
         const m = state.accumulatedFirstMoment[i].variable, v = state.accumulatedSecondMoment[i].variable;
         const g = float32ValuesOf(gradient), w = float32ValuesOf(variable);
         const mOld = float32ValuesOf(m), vOld = float32ValuesOf(v);
-        const n = w.length;
-        const mNew = recycler.take(n), vNew = recycler.take(n), wNew = recycler.take(n); // every element written below
-        for (let j = 0; j < n; j++) {
-          const gj = g[j];
-          const mj = f32(f32(mOld[j] * beta1) + f32(gj * oneMinusBeta1));
-          const vj = f32(f32(vOld[j] * beta2) + f32(f32(gj * gj) * oneMinusBeta2));
-          mNew[j] = mj;
-          vNew[j] = vj;
-          const step = f32(f32(mj / correction1) / f32(f32(Math.sqrt(f32(vj / correction2))) + epsilon));
-          wNew[j] = f32(f32(step * negLearningRate) + w[j]);
-        }
+        const [mNew, vNew, wNew] = adamUpdate(rt, g, w, mOld, vOld, scalars);
         m.assign(tensor(mNew, m.shape));
         v.assign(tensor(vNew, v.shape));
         variable.assign(tensor(wNew, variable.shape));

@@ -10,8 +10,12 @@ export class Arena {
   private highWater: number;
   private buffer: ArrayBufferLike;
 
-  constructor(memory: WebAssembly.Memory, base: number) {
+  private readonly limit: number;
+
+  /** The arena is [base, limit) of memory; without a limit it grows the memory as far as it allows. */
+  constructor(memory: WebAssembly.Memory, base: number, limit = Infinity) {
     this.memory = memory;
+    this.limit = limit;
     this.base = Math.ceil(base / ALIGN) * ALIGN;
     this.top = this.base;
     this.highWater = this.base;
@@ -27,6 +31,9 @@ export class Arena {
   alloc(bytes: number): number {
     const ptr = this.top;
     const end = ptr + Math.ceil(bytes / ALIGN) * ALIGN;
+    if (end > this.limit) {
+      throw new Error(`engine: a kernel needs more than the arena's ${Math.floor((this.limit - this.base) / 2 ** 20)} MiB`);
+    }
     if (end > this.buffer.byteLength) this.grow(end);
     this.top = end;
     if (end > this.highWater) this.highWater = end;
@@ -55,6 +62,10 @@ export class Arena {
 
   private grow(end: number): void {
     const have = this.memory.buffer.byteLength;
+    if (have >= end) {
+      this.buffer = this.memory.buffer; // grown meanwhile (by the tensor heap)
+      return;
+    }
     const pages = Math.ceil((end - have) / WASM_PAGE);
     try {
       this.memory.grow(pages);

@@ -8,6 +8,7 @@ import { registerReluGradient } from './kernels/ReluGrad.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
+import type { TensorHeap } from './tensor_heap.ts';
 
 export class EngineBackend extends MathBackendCPU {
   constructor() {
@@ -17,30 +18,46 @@ export class EngineBackend extends MathBackendCPU {
   }
 
   override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
-    recycler.retain(values);
-    return super.write(values, shape, dtype);
+    return super.write(this.retained(values), shape, dtype);
   }
 
   override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
-    recycler.retain(values);
-    super.move(dataId, values, shape, dtype, refCount);
+    super.move(dataId, this.retained(values), shape, dtype, refCount);
   }
 
   /** Values to keep: a copy when the array is the engine's to reuse once the tensor is gone. */
   override readSync(dataId: DataId): BackendValues {
     const values = super.readSync(dataId);
-    return recycler.owns(values) ? (values as Float32Array).slice() : values;
+    return recycler.owns(values) || this.heap()?.inMemory(values) ? (values as Float32Array).slice() : values;
   }
 
-  /** Frees the tensor's cached weight packings with it, and its array for reuse. */
+  /** Frees the tensor's cached weight packings with it, and its array or heap block for reuse. */
   override disposeData(dataId: DataId, force?: boolean): boolean {
     const values = this.data.get(dataId)?.values;
     const gone = super.disposeData(dataId, force);
     if (gone && !this.data.has(dataId)) {
       recycler.release(values);
+      this.heap()?.release(values);
       if (hasEngineRuntime()) engineRuntime().cache.evict(dataId);
     }
     return gone;
+  }
+
+  private heap(): TensorHeap | null {
+    return hasEngineRuntime() ? engineRuntime().heap : null;
+  }
+
+  // Counts a new tensor data entry on an engine array; a view of part of a heap block (a cpu kernel's slice of a
+  // resident tensor) is copied out instead, so no tensor ever outlives the block it views.
+  private retained(values: BackendValues): BackendValues {
+    const heap = this.heap();
+    if (heap?.inMemory(values)) {
+      if (heap.offsetOf(values) < 0) return (values as Float32Array).slice();
+      heap.retain(values);
+      return values;
+    }
+    recycler.retain(values);
+    return values;
   }
 }
 

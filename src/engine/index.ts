@@ -7,7 +7,8 @@ import { Arena } from './arena.ts';
 import { ThreadPool } from './threads.ts';
 import { PackedCache } from './packed_cache.ts';
 import { recycler } from './recycler.ts';
-import { canShareMemory, loadEngineWasm } from './wasm.ts';
+import { MAX_MEMORY_PAGES, canShareMemory, loadEngineWasm } from './wasm.ts';
+import { TensorHeap } from './tensor_heap.ts';
 import { engineRuntime, hasEngineRuntime, setEngineRuntime } from './runtime.ts';
 
 export { ENGINE_BACKEND } from './backend_name.ts';
@@ -15,7 +16,7 @@ export { engineAdam, EngineAdamOptimizer } from './adam.ts';
 export { engineAdadelta, EngineAdadeltaOptimizer } from './adadelta.ts';
 
 /** Bumped when the kernels' numerics or the module change. */
-export const ENGINE_VERSION = '0.1.2';
+export const ENGINE_VERSION = '0.2.0';
 
 export interface EngineOptions {
   /** Threads for big kernels (the caller plus threads-1 workers); default: every core. 1 = no workers. */
@@ -49,6 +50,10 @@ function checkThreads(threads: number): number {
 // Untouched pages of a WebAssembly memory cost no RAM.
 const PACKED_CACHE_BYTES = 64 << 20;
 
+// The per-call arena's share of the memory when tensors are resident above it: kernels then copy in only
+// inputs made by other backends or cpu kernels. Untouched pages cost no RAM.
+const ARENA_BYTES = 640 << 20;
+
 let starting: Promise<void> = Promise.resolve();
 
 /**
@@ -68,10 +73,13 @@ export async function useEngine(options: EngineOptions = {}): Promise<EngineInfo
       const arenaBase = cacheBase + PACKED_CACHE_BYTES;
       const missing = arenaBase - loaded.memory.buffer.byteLength;
       if (missing > 0) loaded.memory.grow(Math.ceil(missing / 65536));
-      const arena = new Arena(loaded.memory, arenaBase);
+      // shared: [arena (fixed)][resident tensors ->]; unshared (its views die when it grows): [arena ->]
+      const heapBase = arenaBase + ARENA_BYTES;
+      const arena = new Arena(loaded.memory, arenaBase, shared ? heapBase : Infinity);
+      const heap = shared ? new TensorHeap(loaded.memory, heapBase, MAX_MEMORY_PAGES * 65536) : null;
       const threads = shared ? wanted : 1;
       const pool = await ThreadPool.start(threads, loaded.module, loaded.memory, loaded.exports.runTask);
-      setEngineRuntime({ ...loaded, arena, cache, pool });
+      setEngineRuntime({ ...loaded, arena, cache, heap, pool });
     } else {
       const rt = engineRuntime();
       if (rt.pool.size !== wanted && rt.shared) {
@@ -114,10 +122,13 @@ export interface EngineStats {
   memoryBytes: number;
   /** Bytes of disposed tensors' arrays kept for reuse by the next kernel outputs of the same size. */
   recycledBytes: number;
+  /** Bytes of tensors resident in engine memory, and of their freed blocks kept for reuse. */
+  heapBytes: number;
+  heapFreeBytes: number;
 }
 
 /** Memory figures for leak checks. */
 export function engineStats(): EngineStats {
   const rt = engineRuntime();
-  return { ...rt.arena.stats(), cacheBytes: rt.cache.usedBytes(), recycledBytes: recycler.bytes() };
+  return { ...rt.arena.stats(), cacheBytes: rt.cache.usedBytes(), recycledBytes: recycler.bytes(), ...(rt.heap?.stats() ?? { heapBytes: 0, heapFreeBytes: 0 }) };
 }

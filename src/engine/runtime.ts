@@ -3,12 +3,15 @@
 import { Arena } from './arena.ts';
 import type { ThreadPool } from './threads.ts';
 import type { PackedCache } from './packed_cache.ts';
+import type { TensorHeap } from './tensor_heap.ts';
+import { recycler } from './recycler.ts';
 import type { EngineExports } from './wasm.ts';
 
 export interface EngineRuntime {
   exports: EngineExports;
   arena: Arena;
   cache: PackedCache;
+  heap: TensorHeap | null; // resident tensors; null with an unshared memory
   pool: ThreadPool; // replaced when the thread count changes
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
@@ -40,6 +43,16 @@ export const TASK_CONV_BACKPROP_FILTER = 4;
 export const TASK_CONV_BACKPROP_INPUT = 5;
 export const TASK_MAX_POOL = 6;
 export const TASK_MAX_POOL_GRAD = 7;
+export const TASK_ADAM = 8;
+export const TASK_ADADELTA = 9;
+
+const floatBits = new Int32Array(1);
+const floatView = new Float32Array(floatBits.buffer);
+/** The bits of a float32 task argument (task words are i32). */
+export function f32Bits(x: number): number {
+  floatView[0] = x;
+  return floatBits[0];
+}
 
 export function runEngineTask(runtime: EngineRuntime, kind: number, args: number[], threads: number): void {
   const task = runtime.arena.alloc((args.length + 2) * 4);
@@ -64,4 +77,24 @@ export function runGemmTask(
   const chunk = runtime.exports.gemmChunk(M, N, threads);
   const splitColumns = runtime.exports.gemmSplitsColumns(M, N);
   runEngineTask(runtime, TASK_GEMM, [M, N, K, A, rsA, csA, packedB, C, ldc, accumulate ? 1 : 0, scratch, scratchStride, chunk, splitColumns], threads);
+}
+
+/** Byte offset of a kernel input in engine memory: where it lies when resident, else a copy in the arena. */
+export function inputOffset(runtime: EngineRuntime, values: Float32Array): number {
+  const at = runtime.heap ? runtime.heap.offsetOf(values) : -1;
+  return at >= 0 ? at : runtime.arena.allocCopy(values);
+}
+
+/** A kernel's output of n floats: written at `ptr`, then `values()` is the array for the tensor. */
+export interface KernelOutput {
+  ptr: number;
+  values(): Float32Array;
+}
+
+/** Room for a kernel output: a resident heap block when there is one, else arena space copied out after. */
+export function allocOutput(runtime: EngineRuntime, n: number): KernelOutput {
+  const view = runtime.heap ? runtime.heap.alloc(n) : null;
+  if (view) return { ptr: view.byteOffset, values: () => view };
+  const ptr = runtime.arena.alloc(n * 4);
+  return { ptr, values: () => recycler.copyOf(runtime.arena.f32(ptr, n)) };
 }

@@ -41,6 +41,8 @@ test(`tensor count and engine memory stay flat over ${STEPS} small-CNN training 
     assert.equal(after.arenaBytes, 0, 'nothing held in the arena between calls');
     assert.equal(after.cacheBytes, stats.cacheBytes, 'packed-weights cache');
     assert.equal(after.recycledBytes, stats.recycledBytes, 'arrays pooled for reuse');
+    assert.equal(after.heapBytes, stats.heapBytes, 'resident tensors');
+    assert.equal(after.heapBytes + after.heapFreeBytes, stats.heapBytes + stats.heapFreeBytes, 'resident tensor heap');
     assert.ok(lastLoss < firstLoss, `training on one batch lowers its loss (${firstLoss} -> ${lastLoss}), so the steps did real work`);
   } finally {
     optimizer.dispose();

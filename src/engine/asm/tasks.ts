@@ -4,6 +4,7 @@
 import { MC, MR, NC, NR, gemmPacked, packB } from './gemm';
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv';
 import { maxPoolBackward, maxPoolForward } from './pool';
+import { adadeltaRange, adamRange } from './optimizers';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
@@ -12,6 +13,8 @@ export const TASK_CONV_BACKPROP_FILTER = 4; // geom x dy dW tileP scratchBase sc
 export const TASK_CONV_BACKPROP_INPUT = 5; // geom dy Wtp dx tileP scratchBase scratchStride
 export const TASK_MAX_POOL = 6; // geom x y
 export const TASK_MAX_POOL_GRAD = 7; // geom x dy dx
+export const TASK_ADAM = 8; // g w m v mOut vOut wOut n chunk, then f32 bits: beta1 beta2 1-beta1 1-beta2 -lr eps c1 c2
+export const TASK_ADADELTA = 9; // g w accGrad accUpdate accGradOut accUpdateOut wOut n chunk, then f32 bits: rho 1-rho eps -lr
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -19,6 +22,11 @@ const COUNTER: usize = 4; // byte offset of the unit counter in a task record
 // @ts-ignore: decorator
 @inline function arg(task: usize, i: i32): i32 {
   return load<i32>(task + (<usize>(i + 2) << 2)); // arguments start after kind and counter
+}
+
+// @ts-ignore: decorator
+@inline function argF32(task: usize, i: i32): f32 {
+  return reinterpret<f32>(arg(task, i));
 }
 
 // @ts-ignore: decorator
@@ -78,5 +86,17 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     maxPoolForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), task + COUNTER);
   } else if (kind == TASK_MAX_POOL_GRAD) {
     maxPoolBackward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), task + COUNTER);
+  } else if (kind == TASK_ADAM) {
+    const n = arg(task, 7), chunk = arg(task, 8);
+    for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
+      adamRange(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), <usize>arg(task, 4), <usize>arg(task, 5), <usize>arg(task, 6),
+        i, min(n, i + chunk), argF32(task, 9), argF32(task, 10), argF32(task, 11), argF32(task, 12), argF32(task, 13), argF32(task, 14), argF32(task, 15), argF32(task, 16));
+    }
+  } else if (kind == TASK_ADADELTA) {
+    const n = arg(task, 7), chunk = arg(task, 8);
+    for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
+      adadeltaRange(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), <usize>arg(task, 4), <usize>arg(task, 5), <usize>arg(task, 6),
+        i, min(n, i + chunk), argF32(task, 9), argF32(task, 10), argF32(task, 11), argF32(task, 12));
+    }
   }
 }

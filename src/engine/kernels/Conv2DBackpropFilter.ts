@@ -2,10 +2,9 @@ import { Conv2DBackpropFilter, backend_util, getKernel } from '@tensorflow/tfjs-
 import type { Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from '../backend_name.ts';
-import { TASK_CONV_BACKPROP_FILTER, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
+import { TASK_CONV_BACKPROP_FILTER, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
-import { recycler } from '../recycler.ts';
 
 // dW (fH,fW,inC,outC) = sum over output pixels of im2col(x)^T (K,P) * dy (P,outC), tile by tile; each thread
 // sums its tiles into its own dW, then they are added.
@@ -27,16 +26,17 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   const { arena, exports } = rt;
   arena.reset();
   const geom = writeGeometry(rt, info);
-  const xPtr = arena.allocCopy(xValues);
-  const dyPtr = arena.allocCopy(dyValues);
-  const dWPtr = arena.alloc(K * outC * 4);
+  const xPtr = inputOffset(rt, xValues);
+  const dyPtr = inputOffset(rt, dyValues);
+  const dW = allocOutput(rt, K * outC);
+  const dWPtr = dW.ptr;
   const tileP = tilePixels(K);
   const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), Math.ceil(pixels / tileP));
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
   exports.conv2dBackpropFilterZero(geom, dWPtr, tileP, scratch, stride, threads);
   runEngineTask(rt, TASK_CONV_BACKPROP_FILTER, [geom, xPtr, dyPtr, dWPtr, tileP, scratch, stride], threads);
   exports.conv2dBackpropFilterReduce(geom, dWPtr, tileP, scratch, stride, threads);
-  const out = recycler.copyOf(arena.f32(dWPtr, K * outC));
+  const out = dW.values();
   arena.reset();
   return backend.makeTensorInfo(info.filterShape, 'float32', out);
 }

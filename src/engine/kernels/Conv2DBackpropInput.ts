@@ -2,11 +2,10 @@ import { Conv2DBackpropInput, backend_util, getKernel } from '@tensorflow/tfjs-c
 import type { Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from '../backend_name.ts';
-import { TASK_CONV_BACKPROP_INPUT, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
+import { TASK_CONV_BACKPROP_INPUT, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
-import { recycler } from '../recycler.ts';
 
 // dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) tile by tile; threads split whole images.
 export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: MathBackendCPU; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
@@ -27,16 +26,16 @@ export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; b
   const { arena } = rt;
   arena.reset();
   const geom = writeGeometry(rt, info);
-  const dyPtr = arena.allocCopy(dyValues);
-  const dxPtr = arena.alloc(dxSize * 4);
+  const dyPtr = inputOffset(rt, dyValues);
+  const dx = allocOutput(rt, dxSize);
   const tileP = tilePixels(K);
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), info.batchSize);
   // B = W^T (outC,K): element (co,k) is filter[k*outC + co]
   const packed = packedOperandB(rt, filter, fValues, outC, K, 1, outC, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
-  runEngineTask(rt, TASK_CONV_BACKPROP_INPUT, [geom, dyPtr, packed, dxPtr, tileP, scratch, stride], threads);
-  const out = recycler.copyOf(arena.f32(dxPtr, dxSize));
+  runEngineTask(rt, TASK_CONV_BACKPROP_INPUT, [geom, dyPtr, packed, dx.ptr, tileP, scratch, stride], threads);
+  const out = dx.values();
   arena.reset();
   return backend.makeTensorInfo(info.inShape, 'float32', out);
 }

@@ -1,11 +1,10 @@
 // Shared by Conv2D and _FusedConv2D: y (N,outH,outW,outC) = act(conv(x (N,H,W,inC), filter (fH,fW,inC,outC)) + bias).
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { TASK_CONV_FORWARD, engineRuntime, runEngineTask, threadsFor } from '../runtime.ts';
+import { TASK_CONV_FORWARD, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
-import { recycler } from '../recycler.ts';
 
 /** Returns null where the engine does not cover the case (caller runs the cpu kernel). */
 export function engineConv2D(
@@ -30,17 +29,17 @@ export function engineConv2D(
   const { arena } = rt;
   arena.reset();
   const geom = writeGeometry(rt, info);
-  const xPtr = arena.allocCopy(xValues);
-  const biasPtr = biasValues ? arena.allocCopy(biasValues) : 0;
-  const yPtr = arena.alloc(outSize * 4);
+  const xPtr = inputOffset(rt, xValues);
+  const biasPtr = biasValues ? inputOffset(rt, biasValues) : 0;
+  const y = allocOutput(rt, outSize);
   const tileP = tilePixels(K);
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const threads = Math.min(threadsFor(rt, 2 * outSize * K), Math.ceil(pixels / tileP));
   // the filter is already the (K,outC) B matrix; packed once for every tile and thread
   const packed = packedOperandB(rt, filter, fValues, K, outC, outC, 1, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
-  runEngineTask(rt, TASK_CONV_FORWARD, [geom, xPtr, packed, biasPtr, activation, yPtr, tileP, scratch, stride], threads);
-  const out = recycler.copyOf(arena.f32(yPtr, outSize));
+  runEngineTask(rt, TASK_CONV_FORWARD, [geom, xPtr, packed, biasPtr, activation, y.ptr, tileP, scratch, stride], threads);
+  const out = y.values();
   arena.reset();
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 }

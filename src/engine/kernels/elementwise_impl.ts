@@ -1,10 +1,10 @@
-// Element-wise kernels run in wasm (asm/elementwise.ts): the copy in and out is a memcpy, several times faster
-// than a JavaScript loop over the same Float32Arrays, and the op itself runs four lanes at a time.
+// Element-wise kernels run in wasm (asm/elementwise.ts), four lanes at a time, on tensors resident in engine
+// memory (tensor_heap.ts); others are copied in, a memcpy several times faster than a JavaScript loop over the
+// same Float32Arrays.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { engineRuntime } from '../runtime.ts';
+import { allocOutput, engineRuntime, inputOffset } from '../runtime.ts';
 import type { BinaryPlan } from './broadcast_impl.ts';
-import { recycler } from '../recycler.ts';
 
 export const OP_ADD = 0;
 export const OP_SUB = 1;
@@ -18,51 +18,51 @@ export const UNARY_FLOOR = 3;
 
 /** out = a op b in the plan's layout (broadcast_impl.ts). */
 export function engineBinary(backend: MathBackendCPU, plan: BinaryPlan, op: number): TensorInfo {
-  const { arena, exports } = engineRuntime();
-  arena.reset();
-  const aPtr = arena.allocCopy(plan.a);
-  const bPtr = arena.allocCopy(plan.b);
-  const outPtr = arena.alloc(plan.outSize * 4);
-  exports.binary(op, plan.layout, aPtr, bPtr, outPtr, plan.outSize, plan.inner);
-  const out = recycler.copyOf(arena.f32(outPtr, plan.outSize));
-  arena.reset();
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const aPtr = inputOffset(rt, plan.a);
+  const bPtr = inputOffset(rt, plan.b);
+  const result = allocOutput(rt, plan.outSize);
+  rt.exports.binary(op, plan.layout, aPtr, bPtr, result.ptr, plan.outSize, plan.inner);
+  const out = result.values();
+  rt.arena.reset();
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }
 
 /** out (shape) = op(x). */
 export function engineUnary(backend: MathBackendCPU, x: Float32Array, shape: number[], op: number): TensorInfo {
-  const { arena, exports } = engineRuntime();
-  arena.reset();
-  const xPtr = arena.allocCopy(x);
-  const outPtr = arena.alloc(x.length * 4);
-  exports.unary(op, xPtr, outPtr, x.length);
-  const out = recycler.copyOf(arena.f32(outPtr, x.length));
-  arena.reset();
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const xPtr = inputOffset(rt, x);
+  const result = allocOutput(rt, x.length);
+  rt.exports.unary(op, xPtr, result.ptr, x.length);
+  const out = result.values();
+  rt.arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
 /** dx (shape) = x > 0 ? dy : 0: relu's gradient in one pass. */
 export function engineReluGrad(backend: MathBackendCPU, dy: Float32Array, x: Float32Array, shape: number[]): TensorInfo {
-  const { arena, exports } = engineRuntime();
-  arena.reset();
-  const dyPtr = arena.allocCopy(dy);
-  const xPtr = arena.allocCopy(x);
-  const outPtr = arena.alloc(x.length * 4);
-  exports.reluGrad(dyPtr, xPtr, outPtr, x.length);
-  const out = recycler.copyOf(arena.f32(outPtr, x.length));
-  arena.reset();
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const dyPtr = inputOffset(rt, dy);
+  const xPtr = inputOffset(rt, x);
+  const result = allocOutput(rt, x.length);
+  rt.exports.reluGrad(dyPtr, xPtr, result.ptr, x.length);
+  const out = result.values();
+  rt.arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
 /** out (inner) = sum over the rows of x (outer,inner), in f64 like tfjs cpu. */
 export function engineSumLeading(x: Float32Array, outer: number, inner: number): Float32Array {
-  const { arena, exports } = engineRuntime();
-  arena.reset();
-  const xPtr = arena.allocCopy(x);
-  const outPtr = arena.alloc(inner * 4);
-  const acc = arena.alloc(inner * 8);
-  exports.sumLeading(xPtr, outer, inner, outPtr, acc);
-  const out = recycler.copyOf(arena.f32(outPtr, inner));
-  arena.reset();
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const xPtr = inputOffset(rt, x);
+  const result = allocOutput(rt, inner);
+  const acc = rt.arena.alloc(inner * 8);
+  rt.exports.sumLeading(xPtr, outer, inner, result.ptr, acc);
+  const out = result.values();
+  rt.arena.reset();
   return out;
 }

@@ -2,9 +2,11 @@
 import { broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { engineRuntime, runGemmTask, threadsFor } from '../runtime.ts';
+import { allocOutput, engineRuntime, inputOffset, runGemmTask, threadsFor } from '../runtime.ts';
 import { packedOperandB } from './packed_b.ts';
-import { recycler } from '../recycler.ts';
+
+// A B operand this large is worth splitting over threads even for a single row of A.
+const LARGE_B_FLOATS = 1 << 20;
 
 export const ACTIVATION_LINEAR = 0;
 export const ACTIVATION_RELU = 1;
@@ -60,10 +62,12 @@ export function engineMatMul(
   // op(A) element (m,k): A stored (M,K) unless transposed, then (K,M); likewise op(B) (k,n) from (K,N) or (N,K)
   const rsA = transposeA ? 1 : K, csA = transposeA ? M : 1;
   const rsB = transposeB ? 1 : N, csB = transposeB ? K : 1;
-  const aPtr = arena.allocCopy(aValues);
-  const biasPtr = biasValues ? arena.allocCopy(biasValues) : 0;
-  const cPtr = arena.alloc(batch * M * N * 4);
-  const threads = threadsFor(rt, 2 * M * N * K);
+  const aPtr = inputOffset(rt, aValues);
+  const biasPtr = biasValues ? inputOffset(rt, biasValues) : 0;
+  const c = allocOutput(rt, batch * M * N);
+  const cPtr = c.ptr;
+  // few rows and a large B (a dense layer on one image) is bound by reading B: split it for the bandwidth
+  const threads = Math.max(threadsFor(rt, 2 * M * N * K), K * N >= LARGE_B_FLOATS ? rt.pool.size : 1);
   const scratchStride = exports.gemmScratchFloats() * 4;
   const scratch = arena.alloc(scratchStride * threads);
   let packed = 0;
@@ -78,7 +82,7 @@ export function engineMatMul(
     runGemmTask(rt, M, N, K, aBatch, rsA, csA, packed, cBatch, N, false, scratch, scratchStride, threads);
     if (biasPtr !== 0 || activation !== ACTIVATION_LINEAR) exports.biasActivation(cBatch, M, N, biasPtr, activation);
   }
-  const out = recycler.copyOf(arena.f32(cPtr, batch * M * N));
+  const out = c.values();
   arena.reset();
   return backend.makeTensorInfo([...batchShape, M, N], 'float32', out);
 }

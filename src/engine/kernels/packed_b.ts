@@ -1,7 +1,7 @@
 // The packed B operand of a GEMM (asm packB layout) for a tensor: from the packed-weights cache when the
 // tensor was packed this way before, otherwise packed into the arena (and kept in the cache on second use).
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { TASK_PACK_B, runEngineTask } from '../runtime.ts';
+import { TASK_PACK_B, inputOffset, runEngineTask } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
 
 // Packing is a copy of K*N floats: worth splitting over threads only when large.
@@ -24,7 +24,7 @@ export function packedOperandB(
   }
   const packedBytes = exports.packedBFloats(K, N) * 4;
   const dst = (cacheable && cache.seenBefore(tensor.dataId, variant) && cache.put(tensor.dataId, variant, packedBytes)) || arena.alloc(packedBytes);
-  const src = arena.allocCopy(values);
+  const src = inputOffset(rt, values);
   if (threads > 1 && K * N >= PARALLEL_PACK_FLOATS) runEngineTask(rt, TASK_PACK_B, [K, N, src, rsB, csB, dst], threads);
   else exports.packB(K, N, src, rsB, csB, dst, 0, ALL_PANELS);
   return dst;

@@ -8,9 +8,8 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { float32Values } from './matmul_impl.ts';
 import { writeGeometry } from './conv_impl.ts';
-import { TASK_MAX_POOL, TASK_MAX_POOL_GRAD, engineRuntime, runEngineTask } from '../runtime.ts';
+import { TASK_MAX_POOL, TASK_MAX_POOL_GRAD, allocOutput, engineRuntime, inputOffset, runEngineTask } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
-import { recycler } from '../recycler.ts';
 
 export type PoolInfo = backend_util.Conv2DInfo;
 
@@ -94,10 +93,10 @@ export function engineMaxPool(x: Float32Array, info: PoolInfo): Float32Array {
   const outSize = info.batchSize * info.outHeight * info.outWidth * info.outChannels;
   arena.reset();
   const geom = writeGeometry(rt, info);
-  const xPtr = arena.allocCopy(x);
-  const yPtr = arena.alloc(outSize * 4);
-  runEngineTask(rt, TASK_MAX_POOL, [geom, xPtr, yPtr], poolThreads(rt, x.length, info.batchSize));
-  const y = recycler.copyOf(arena.f32(yPtr, outSize));
+  const xPtr = inputOffset(rt, x);
+  const out = allocOutput(rt, outSize);
+  runEngineTask(rt, TASK_MAX_POOL, [geom, xPtr, out.ptr], poolThreads(rt, x.length, info.batchSize));
+  const y = out.values();
   arena.reset();
   return y;
 }
@@ -108,11 +107,11 @@ export function engineMaxPoolGrad(dy: Float32Array, x: Float32Array, info: PoolI
   const { arena } = rt;
   arena.reset();
   const geom = writeGeometry(rt, info);
-  const xPtr = arena.allocCopy(x);
-  const dyPtr = arena.allocCopy(dy);
-  const dxPtr = arena.alloc(x.length * 4);
-  runEngineTask(rt, TASK_MAX_POOL_GRAD, [geom, xPtr, dyPtr, dxPtr], poolThreads(rt, x.length, info.batchSize));
-  const dx = recycler.copyOf(arena.f32(dxPtr, x.length));
+  const xPtr = inputOffset(rt, x);
+  const dyPtr = inputOffset(rt, dy);
+  const out = allocOutput(rt, x.length);
+  runEngineTask(rt, TASK_MAX_POOL_GRAD, [geom, xPtr, dyPtr, out.ptr], poolThreads(rt, x.length, info.batchSize));
+  const dx = out.values();
   arena.reset();
   return dx;
 }
