@@ -1,8 +1,8 @@
-// Adadelta in one pass per variable, in wasm (asm/optimizers.ts). tfjs's AdadeltaOptimizer runs about a dozen element-wise ops per variable
-// per step (each a full pass over memory and a fresh array): for the Keras MNIST CNN's 1.2 M weights that cost
-// more than any kernel but the convolutions. Same update (tfjs's, which scales by the accumulated gradient from
-// before this step), same state variables (so getWeights, setWeights and checkpoints are unchanged); any backend
-// other than the engine's keeps tfjs's own update.
+// Adadelta in one pass per variable, in wasm (asm/optimizers.ts). tfjs's AdadeltaOptimizer runs about a dozen
+// element-wise ops per variable per step (each a full pass over memory and a fresh array): for the Keras MNIST
+// CNN's 1.2 M weights that cost more than any kernel but the convolutions. Same update (tfjs's, which scales by
+// the accumulated gradient from before this step, unless kerasUpdate), same state variables (so getWeights,
+// setWeights and checkpoints are unchanged); any backend other than the engine's keeps tfjs's own update.
 import { AdadeltaOptimizer, engine, getBackend, tensor, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { ENGINE_BACKEND } from './backend_name.ts';
@@ -56,7 +56,7 @@ export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
       const accGrad = state.accumulatedGrads[i].variable, accUpdate = state.accumulatedUpdates[i].variable;
       const g = float32ValuesOf(gradient), w = float32ValuesOf(variable);
       const gradOld = float32ValuesOf(accGrad), updateOld = float32ValuesOf(accUpdate);
-      const [gradNew, updateNew, wNew] = adadeltaUpdate(rt, g, w, gradOld, updateOld, { rho, oneMinusRho, epsilon, negLearningRate });
+      const [gradNew, updateNew, wNew] = adadeltaUpdate(rt, g, w, gradOld, updateOld, { rho, oneMinusRho, epsilon, negLearningRate, keras });
       tidy(() => {
         accGrad.assign(tensor(gradNew, accGrad.shape));
         accUpdate.assign(tensor(updateNew, accUpdate.shape));

@@ -39,6 +39,8 @@ export interface AdadeltaScalars {
   oneMinusRho: number;
   epsilon: number;
   negLearningRate: number;
+  /** Divide by this step's accumulated gradient (Keras, Zeiler) rather than the previous one (tfjs). */
+  keras: boolean;
 }
 
 /** Adadelta on (n) floats: returns [accumulated gradient', accumulated update', w']. */
@@ -50,7 +52,7 @@ export function adadeltaUpdate(
   const inputs = [g, w, accGrad, accUpdate].map((values) => inputOffset(rt, values));
   const outputs = [allocOutput(rt, n), allocOutput(rt, n), allocOutput(rt, n)];
   const scalars = [s.rho, s.oneMinusRho, s.epsilon, s.negLearningRate].map(f32Bits);
-  runEngineTask(rt, TASK_ADADELTA, [...inputs, ...outputs.map((o) => o.ptr), n, CHUNK, ...scalars], threadsFor(rt, n));
+  runEngineTask(rt, TASK_ADADELTA, [...inputs, ...outputs.map((o) => o.ptr), n, CHUNK, ...scalars, s.keras ? 1 : 0], threadsFor(rt, n));
   const result = outputs.map((o) => o.values());
   rt.arena.reset();
   return result;

@@ -54,3 +54,18 @@ test('engineAdadelta does not leak tensors per step', async () => {
   for (let i = 0; i < 20; i++) step();
   assert.equal(tf.memory().numTensors, start);
 });
+
+test('engineAdadelta with kerasUpdate divides by the accumulated gradient including this step (Zeiler, Keras)', async () => {
+  await useEngine({ threads: 1 });
+  const rho = 0.95, eps = 1e-7;
+  const w = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'keras-adadelta-w');
+  const optimizer = engineAdadelta(1.0, rho, eps);
+  optimizer.kerasUpdate = true;
+  optimizer.minimize(() => tf.sum(tf.square(w)).div(2) as tf.Scalar); // gradient = w
+  // first step: u = sqrt(eps) / sqrt((1-rho) g^2 + eps) * g, about sqrt(eps/(1-rho)) in size, not tfjs's full g
+  const expected = [0.5, -1, 2].map((g) => g - (Math.sqrt(eps) / Math.sqrt((1 - rho) * g * g + eps)) * g);
+  const actual = w.dataSync();
+  expected.forEach((e, j) => assert.ok(Math.abs(actual[j] - e) < 1e-6, `w[${j}] ${actual[j]} vs ${e}`));
+  optimizer.dispose();
+  w.dispose();
+});

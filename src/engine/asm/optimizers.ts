@@ -36,25 +36,28 @@ export function adamRange(
   }
 }
 
-// ag' = ag*rho + g*g*(1-rho); u = sqrt(au + eps) / sqrt(ag + eps) * g (tfjs divides by the accumulated gradient
-// from before this step); au' = au*rho + u*u*(1-rho); w' = u * -lr + w.
+// ag' = ag*rho + g*g*(1-rho); u = sqrt(au + eps) / sqrt(ag + eps) * g, tfjs's, which divides by the accumulated
+// gradient from before this step, or with `keras` sqrt(ag' + eps) as Zeiler and Keras do; au' = au*rho + u*u*(1-rho);
+// w' = u * -lr + w.
 export function adadeltaRange(
   g: usize, w: usize, accGrad: usize, accUpdate: usize, accGradOut: usize, accUpdateOut: usize, wOut: usize, i0: i32, i1: i32,
-  rho: f32, oneMinusRho: f32, epsilon: f32, negLearningRate: f32,
+  rho: f32, oneMinusRho: f32, epsilon: f32, negLearningRate: f32, keras: bool,
 ): void {
   const r = f32x4.splat(rho), omr = f32x4.splat(oneMinusRho), eps = f32x4.splat(epsilon), nlr = f32x4.splat(negLearningRate);
   let i = i0;
   for (; i + 4 <= i1; i += 4) {
     const gi = v128.load(at(g, i)), ag = v128.load(at(accGrad, i)), au = v128.load(at(accUpdate, i));
-    v128.store(at(accGradOut, i), f32x4.add(f32x4.mul(ag, r), f32x4.mul(f32x4.mul(gi, gi), omr)));
-    const u = f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(au, eps)), f32x4.sqrt(f32x4.add(ag, eps))), gi);
+    const agNew = f32x4.add(f32x4.mul(ag, r), f32x4.mul(f32x4.mul(gi, gi), omr));
+    v128.store(at(accGradOut, i), agNew);
+    const u = f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(au, eps)), f32x4.sqrt(f32x4.add(keras ? agNew : ag, eps))), gi);
     v128.store(at(accUpdateOut, i), f32x4.add(f32x4.mul(au, r), f32x4.mul(f32x4.mul(u, u), omr)));
     v128.store(at(wOut, i), f32x4.add(f32x4.mul(u, nlr), v128.load(at(w, i))));
   }
   for (; i < i1; i++) {
     const gi = load<f32>(at(g, i)), ag = load<f32>(at(accGrad, i)), au = load<f32>(at(accUpdate, i));
-    store<f32>(at(accGradOut, i), ag * rho + gi * gi * oneMinusRho);
-    const u = sqrt<f32>(au + epsilon) / sqrt<f32>(ag + epsilon) * gi;
+    const agNew = ag * rho + gi * gi * oneMinusRho;
+    store<f32>(at(accGradOut, i), agNew);
+    const u = sqrt<f32>(au + epsilon) / sqrt<f32>((keras ? agNew : ag) + epsilon) * gi;
     store<f32>(at(accUpdateOut, i), au * rho + u * u * oneMinusRho);
     store<f32>(at(wOut, i), u * negLearningRate + load<f32>(at(w, i)));
   }

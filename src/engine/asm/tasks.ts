@@ -14,7 +14,7 @@ export const TASK_CONV_BACKPROP_INPUT = 5; // geom dy Wtp dx tileP scratchBase s
 export const TASK_MAX_POOL = 6; // geom x y
 export const TASK_MAX_POOL_GRAD = 7; // geom x dy dx
 export const TASK_ADAM = 8; // g w m v mOut vOut wOut n chunk, then f32 bits: beta1 beta2 1-beta1 1-beta2 -lr eps c1 c2
-export const TASK_ADADELTA = 9; // g w accGrad accUpdate accGradOut accUpdateOut wOut n chunk, then f32 bits: rho 1-rho eps -lr
+export const TASK_ADADELTA = 9; // g w accGrad accUpdate accGradOut accUpdateOut wOut n chunk, then f32 bits: rho 1-rho eps -lr, then keras (0/1)
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -96,7 +96,7 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     const n = arg(task, 7), chunk = arg(task, 8);
     for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
       adadeltaRange(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), <usize>arg(task, 4), <usize>arg(task, 5), <usize>arg(task, 6),
-        i, min(n, i + chunk), argF32(task, 9), argF32(task, 10), argF32(task, 11), argF32(task, 12));
+        i, min(n, i + chunk), argF32(task, 9), argF32(task, 10), argF32(task, 11), argF32(task, 12), arg(task, 13) != 0);
     }
   }
 }
