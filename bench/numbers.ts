@@ -2,10 +2,12 @@
 // read through the whole recognition path (find ink, segment, preprocess, model). Whole-number accuracy for
 // digits that do not touch, that touch, and for photo-like pages (uneven light, blur, noise, tilt, perspective,
 // ruled lines).
-//   npm run bench -- numbers [--model DIR] [--count N] [--seed S] [--data-dir DIR] [--json]
-import { readFileSync, existsSync } from 'node:fs';
+//   npm run bench -- numbers [--model DIR] [--count N] [--seed S] [--data-dir DIR] [--json] [--failures DIR]
+// --failures DIR writes each misread number's picture there (CONDITION-N-TRUTH-as-READING.png), to look at.
+import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { pathToFileURL } from 'node:url';
 import { composeNumber, seededRandom, type InkMap, type RgbaImage } from '../src/vision/index.ts';
 import { recognize, type DigitClassifier } from '../src/recognize/index.ts';
@@ -17,6 +19,7 @@ interface Flags {
   dataDir: string | undefined;
   json: boolean;
   loader: string; // module exporting loadClassifier(dir)
+  failures: string | undefined; // folder for the pictures of misread numbers
 }
 
 function parseFlags(args: string[]): Flags {
@@ -27,6 +30,7 @@ function parseFlags(args: string[]): Flags {
     dataDir: process.env.DIGITS_DATA_DIR,
     json: false,
     loader: 'src/model/node.ts',
+    failures: undefined,
   };
   for (let i = 0; i < args.length; i++) {
     const value = () => {
@@ -41,6 +45,7 @@ function parseFlags(args: string[]): Flags {
     else if (arg === '--data-dir') flags.dataDir = value();
     else if (arg === '--loader') flags.loader = value();
     else if (arg === '--json') flags.json = true;
+    else if (arg === '--failures') flags.failures = value();
     else throw new Error(`unknown flag ${arg}`);
   }
   if (!Number.isInteger(flags.count) || flags.count < 1) throw new Error('--count must be a positive integer');
@@ -74,8 +79,8 @@ export function scan(ink: InkMap): RgbaImage {
 
 /**
  * A phone photo of the number written on ruled paper: the page tilted by a small rotation and perspective
- * (a homography from jittered corners), pale blue ruled lines, a light gradient with a dim corner, blur and
- * sensor noise.
+ * (a homography from jittered corners), ruled lines (pale blue or darker grey), a light gradient with a dim
+ * corner, blur and sensor noise.
  */
 export function photo(ink: InkMap, digitHeight: number, rng: () => number): RgbaImage {
   const between = (lo: number, hi: number) => lo + (hi - lo) * rng();
@@ -128,7 +133,8 @@ export function photo(ink: InkMap, digitHeight: number, rng: () => number): Rgba
   const paper = [between(225, 250), between(220, 245), between(200, 235)];
   const pen = rng() < 0.5 ? [25, 25, 35] : [20, 35, 110]; // black or blue ballpoint
   const penStrength = between(0.75, 1); // ballpoints are not fully dark
-  const line = [150, 180, 220];
+  // pale blue rules (faint enough that finding ink ignores them) or darker grey ones (that must be removed)
+  const line = rng() < 0.5 ? [150, 180, 220] : [110, 110, 120];
   const data = new Uint8ClampedArray(width * height * 4);
   const diagonal = Math.hypot(width, height);
   for (let y = 0; y < height; y++) {
@@ -168,11 +174,38 @@ function blur3(map: Float32Array, width: number, height: number): void {
   }
 }
 
+// Whether the model reads each MNIST test digit right as it is (28x28, no composing), (count) booleans.
+async function digitsReadRight(mnist: { images: InkMap[]; labels: Uint8Array }, classifier: DigitClassifier): Promise<boolean[]> {
+  const right: boolean[] = [];
+  const chunk = 1000;
+  for (let start = 0; start < mnist.images.length; start += chunk) {
+    const count = Math.min(chunk, mnist.images.length - start);
+    const batch = new Float32Array(count * 784); // (count, 28, 28)
+    for (let k = 0; k < count; k++) batch.set(mnist.images[start + k].data, k * 784);
+    const probabilities = await classifier.classify(batch, count); // (count, 10)
+    for (let k = 0; k < count; k++) {
+      const p = probabilities.subarray(k * 10, k * 10 + 10);
+      right.push(p.indexOf(Math.max(...p)) === mnist.labels[start + k]);
+    }
+  }
+  return right;
+}
+
+async function savePicture(image: RgbaImage, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
+    raw: { width: image.width, height: image.height, channels: 4 },
+  })
+    .png()
+    .toFile(path);
+}
+
 interface Result {
   condition: string;
   numbers: number;
   correct: number;
   accuracy: number;
+  modelCeiling: number; // fraction of the numbers whose original 28x28 digits the model reads all right
   wrongCount: number; // numbers read with the wrong number of digits (segmentation errors)
   digitAccuracy: number; // per digit, over numbers read with the right count
   msPerNumber: number;
@@ -210,11 +243,15 @@ export async function main(args: string[]): Promise<void> {
   const classifier = await loadClassifier(resolve(flags.model));
   const mnist = loadMnistTest(flags.dataDir);
 
+  // The model alone on the original 28x28 test digits: a number is at best as right as all its digits are.
+  const rawRight = await digitsReadRight(mnist, classifier);
+
   const conditions = ['non-touching', 'touching', 'photo-like'] as const;
   const results: Result[] = [];
   for (const condition of conditions) {
     const rng = seededRandom(flags.seed * 1000 + conditions.indexOf(condition));
     let correct = 0;
+    let ceiling = 0; // numbers whose every original 28x28 digit the model reads right
     let wrongCount = 0;
     let digitsRight = 0;
     let digitsSeen = 0;
@@ -224,6 +261,7 @@ export async function main(args: string[]): Promise<void> {
       const length = 2 + Math.floor(rng() * 7); // 2..8 digits
       const picks = Array.from({ length }, () => Math.floor(rng() * mnist.images.length));
       const truth = picks.map((k) => mnist.labels[k]).join('');
+      if (picks.every((k) => rawRight[k])) ceiling++;
       const digitHeight = Math.round(36 + rng() * 28);
       const { ink } = composeNumber(
         picks.map((k) => mnist.images[k]),
@@ -235,7 +273,10 @@ export async function main(args: string[]): Promise<void> {
       const reading = await recognize(image, classifier);
       ms += performance.now() - start;
       if (reading.digits === truth) correct++;
-      else if (failures.length < 8) failures.push(`${truth}->${reading.digits || '(none)'}`);
+      else {
+        if (failures.length < 8) failures.push(`${truth}->${reading.digits || '(none)'}`);
+        if (flags.failures) await savePicture(image, join(flags.failures, `${condition}-${n}-${truth}-as-${reading.digits || 'none'}.png`));
+      }
       if (reading.digits.length !== truth.length) wrongCount++;
       else {
         digitsSeen += truth.length;
@@ -247,6 +288,7 @@ export async function main(args: string[]): Promise<void> {
       numbers: flags.count,
       correct,
       accuracy: correct / flags.count,
+      modelCeiling: ceiling / flags.count,
       wrongCount,
       digitAccuracy: digitsSeen ? digitsRight / digitsSeen : 0,
       msPerNumber: ms / flags.count,
@@ -254,7 +296,8 @@ export async function main(args: string[]): Promise<void> {
     results.push(result);
     if (!flags.json) {
       console.log(
-        `${condition.padEnd(13)} ${(100 * result.accuracy).toFixed(1).padStart(5)}% whole numbers (${correct}/${flags.count}), ` +
+        `${condition.padEnd(13)} ${(100 * result.accuracy).toFixed(1).padStart(5)}% whole numbers (${correct}/${flags.count}; ` +
+          `the model reads all the original 28x28 digits of ${(100 * result.modelCeiling).toFixed(1)}%), ` +
           `${wrongCount} with a wrong digit count, ${(100 * result.digitAccuracy).toFixed(2)}% of digits where the count was right, ` +
           `${result.msPerNumber.toFixed(1)} ms a number`,
       );

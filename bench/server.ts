@@ -1,5 +1,5 @@
 // Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16] [--size 28]`
-// posts one single-digit PNG (size x size pixels) again and again with autocannon and prints requests/s, p50/p99 latency,
+// posts 100 different single-digit PNGs (size x size pixels) in turn with autocannon and prints requests/s, p50/p99 latency,
 // and the server's RSS and TensorFlow.js tensor count before and after.
 // `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
 // `--fake-model` answers without a model (HTTP + decoding + vision only); `--image-workers N` and
@@ -19,8 +19,8 @@ import { createServer, defaultModelDir, roundReading } from '../src/server/index
 import { decodeImage } from '../src/image/index.ts';
 import { recognize } from '../src/recognize/index.ts';
 import type { DigitClassifier } from '../src/recognize/types.ts';
-import { digitStrokes, drawStrokes, findInk, preprocessDigit, segmentLine } from '../src/vision/index.ts';
-import type { InkMap } from '../src/vision/index.ts';
+import { digitStrokes, drawStrokes, findInk, jitterStrokes, preprocessDigit, seededRandom, segmentLine } from '../src/vision/index.ts';
+import type { InkMap, Strokes } from '../src/vision/index.ts';
 import sharp from 'sharp';
 
 interface Figures {
@@ -70,14 +70,22 @@ export async function main(args: string[]): Promise<void> {
   const url = `http://127.0.0.1:${server.port}/api/predict`;
   const sample = server.sample;
   const png = await singleDigitPng(size);
+  const bodies = await singleDigitPngs(size, 100);
   const shoot = (amount?: number) =>
-    fire({ url, body: png, connections, ...(amount ? { amount } : { duration: seconds }) });
+    fire({ url, bodies, connections, ...(amount ? { amount } : { duration: seconds }) });
 
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
-  log(`body: a ${size}x${size} single-digit PNG (${png.length} bytes); ${connections} connections; ${imageWorkers} image worker threads; ${engineThreads} engine threads`);
+  const meanBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
+  log(`bodies: ${bodies.length} different ${size}x${size} single-digit PNGs (0-9, jittered; ${meanBytes} bytes on average) in turn; ${connections} connections; ${imageWorkers} image worker threads; ${engineThreads} engine threads`);
   const first = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Blob([new Uint8Array(png)]) });
   const reading = (await first.json()) as { digits?: string; items?: { box: number[] }[] };
   log(`one request: ${first.status}, reads "${reading.digits}" (${reading.items?.length ?? 0} items, boxes ${JSON.stringify(reading.items?.map((i) => i.box))})`);
+  let right = 0;
+  for (const [k, body] of bodies.entries()) {
+    const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Blob([new Uint8Array(body)]) });
+    if (((await answer.json()) as { digits?: string }).digits === String(k % 10)) right++;
+  }
+  log(`the ${bodies.length} bodies read right: ${right}${values['fake-model'] ? ' (the fake model always says 7)' : ''}`);
   await shoot(Math.min(2000, requests ?? 2000)); // warm-up: JIT, model, sharp's thread pool
   const before = await sample();
   log(`before: rss ${mb(before.rssBytes)} MB, heap ${mb(before.heapBytes)} MB, tensors ${before.tensors}`);
@@ -97,7 +105,7 @@ export async function main(args: string[]): Promise<void> {
 
   const last = rounds.at(-1)!;
   if (values.json) {
-    console.log(JSON.stringify({ url, connections, size, imageWorkers, bodyBytes: png.length, fakeModel: values['fake-model'], before, rounds }));
+    console.log(JSON.stringify({ url, connections, size, imageWorkers, bodyBytes: meanBytes, fakeModel: values['fake-model'], before, rounds }));
     return;
   }
   if (requests === undefined) log(`${seconds} s: ${formatFigures(last.figures)}`);
@@ -108,12 +116,13 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Fires requests with autocannon and condenses its result. */
-async function fire(options: { url: string; body: Buffer; connections: number; duration?: number; amount?: number }): Promise<Figures> {
+async function fire(options: { url: string; bodies: Buffer[]; connections: number; duration?: number; amount?: number }): Promise<Figures> {
   const result = await autocannon({
     url: options.url,
     method: 'POST',
     headers: { 'content-type': 'image/png' },
-    body: options.body,
+    // each connection sends the bodies in turn, starting over after the last
+    requests: options.bodies.map((body) => ({ method: 'POST', body, headers: { 'content-type': 'image/png' } })),
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : { duration: options.duration }),
     timeout: 10,
@@ -234,8 +243,21 @@ function boundedInt(flag: string, value: string, min: number, max: number): numb
  * 140 or 280 a drawing pad's. Most of a request's cost is finding the ink, so it grows with the pixel count.
  */
 async function singleDigitPng(size: number): Promise<Buffer> {
+  return digitPng(size, digitStrokes(7));
+}
+
+/**
+ * `count` different single-digit PNGs (each digit 0-9 in turn, strokes jittered, seeded): the load test sends
+ * them in turn, so no layer can answer from a cache of the last image, and the model sees every digit.
+ */
+async function singleDigitPngs(size: number, count: number): Promise<Buffer[]> {
+  const rng = seededRandom(6);
+  return Promise.all(Array.from({ length: count }, (_, k) => digitPng(size, jitterStrokes(digitStrokes(k % 10), rng, 0.5))));
+}
+
+async function digitPng(size: number, strokes: Strokes): Promise<Buffer> {
   const ink: InkMap = { width: size, height: size, data: new Float32Array(size * size) };
-  drawStrokes(ink, digitStrokes(7), [size * 0.25, size * 0.14, size * 0.5, size * 0.72], Math.max(2, size * 0.065));
+  drawStrokes(ink, strokes, [size * 0.25, size * 0.14, size * 0.5, size * 0.72], Math.max(2, size * 0.065));
   const grey = Buffer.from(ink.data.map((a) => 255 - Math.round(a * 255)));
   return sharp(grey, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
 }

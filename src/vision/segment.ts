@@ -63,7 +63,9 @@ export function segmentLine(ink: InkMap, options: SegmentOptions = {}): Segment[
   groups.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
   return groups.map((group) => {
     const whole = cropGroup(group, ink, labels);
-    const pieces = splitWide(group, ink, labels, maxAspect, digitAspect);
+    // a blob well under the line's height is a dash or a stray stroke, however wide: not touching digits
+    const short = group.y1 - group.y0 + 1 < 0.6 * lineHeight;
+    const pieces = short ? [group] : splitWide(group, ink, labels, maxAspect, digitAspect);
     return { whole, parts: pieces.length === 1 ? [whole] : pieces.map((g) => cropGroup(g, ink, labels)) };
   });
 }
@@ -134,14 +136,13 @@ function mergePieces(groups: Group[], lineHeight: number): Group[] {
 }
 
 /**
- * A fragment (a piece of a digit whose stroke broke: short and with little ink, like the detached top of a
- * faint 8) joins the nearest digit-sized group when it is within a fifth of the line height of it, whether or
- * not their columns overlap. Left alone it would be read as a digit of its own. Fragments far from any digit
+ * A fragment (a piece of a digit whose stroke broke: under half as tall as the digits, like the detached top
+ * of a faint 8 or a 5's bar written apart and to the right) joins the nearest digit-sized group when it is
+ * within a fifth of the line height of it, whether or not their columns overlap. Left alone it would be read as a digit of its own. Fragments far from any digit
  * stay, and are dropped as specks or read as what they are.
  */
 function mergeFragments(groups: Group[], lineHeight: number): Group[] {
-  const largest = Math.max(...groups.map((g) => g.area));
-  const isFragment = (g: Group) => g.y1 - g.y0 + 1 < 0.5 * lineHeight && g.area < 0.25 * largest;
+  const isFragment = (g: Group) => g.y1 - g.y0 + 1 < 0.45 * lineHeight;
   const gapBetween = (a: Group, b: Group) => {
     const gx = Math.max(0, Math.max(a.x0, b.x0) - Math.min(a.x1, b.x1) - 1);
     const gy = Math.max(0, Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1) - 1);

@@ -65,6 +65,22 @@ test("a small piece broken off a digit beside it (not above it) joins that digit
   assert.ok(found[1].box[0] <= x8 + w8 / 2);
 });
 
+test("a 5's bar written apart and to the right of its body joins it, however much ink it has", () => {
+  const ink: InkMap = { width: 240, height: 140, data: new Float32Array(240 * 140) };
+  // the body of a 5 (down stroke, then the bowl), and a long thick bar starting over its middle, 2 px above it
+  drawStrokes(ink, [[[0.1, 0.0], [0.05, 0.4], [0.6, 0.35], [0.75, 0.7], [0.4, 1], [0, 0.9]]], [40, 40, 60, 80], 8);
+  drawStrokes(ink, [[[0, 0.5], [1, 0.5]]], [80, 22, 70, 12], 9);
+  assert.equal(segmentLine(ink).length, 1);
+});
+
+test('a dash between digits is one piece, not cut into several digits however wide it is', () => {
+  const { ink } = writeNumber('44', { width: 400, height: 120, gap: 160, jitter: 0 });
+  drawStrokes(ink, [[[0, 0.5], [1, 0.5]]], [125, 55, 90, 10], 7);
+  const segments = segmentLine(ink);
+  assert.equal(segments.length, 3);
+  assert.equal(segments[1].parts.length, 1, `the dash was cut into ${segments[1].parts.length}`);
+});
+
 test("a digit with a long tail is not cut where only the tail would come off", () => {
   // a 3 whose bottom stroke sweeps far left, flat along the baseline: wider than a digit, but one digit
   const ink: InkMap = { width: 260, height: 140, data: new Float32Array(260 * 140) };
