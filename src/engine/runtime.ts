@@ -45,6 +45,9 @@ export const TASK_MAX_POOL = 6;
 export const TASK_MAX_POOL_GRAD = 7;
 export const TASK_ADAM = 8;
 export const TASK_ADADELTA = 9;
+export const TASK_BINARY = 10;
+export const TASK_UNARY = 11;
+export const TASK_RELU_GRAD = 12;
 
 const floatBits = new Int32Array(1);
 const floatView = new Float32Array(floatBits.buffer);

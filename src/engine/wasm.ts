@@ -18,9 +18,6 @@ export interface EngineExports {
   conv2dBackpropFilterZero(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
   conv2dBackpropFilterReduce(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
   biasActivation(rows: number, P: number, outC: number, bias: number, activation: number): void;
-  binary(op: number, layout: number, a: number, b: number, out: number, n: number, inner: number): void;
-  unary(op: number, x: number, out: number, n: number): void;
-  reluGrad(dy: number, x: number, dx: number, n: number): void;
   sumLeading(x: number, outer: number, inner: number, out: number, acc: number): void;
 }
 

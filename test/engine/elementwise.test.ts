@@ -69,3 +69,18 @@ test('sum over leading axes (a bias gradient) equals tfjs cpu, with and without 
   await compareWithCpu('sum axis 2 (cpu kernel)', () => tf.sum(x, 2));
   await compareWithCpu('sum all', () => tf.sum(x));
 });
+
+test('element-wise ops on large tensors, split over both threads in chunks, equal tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  const big = [4, 33, 33, 32]; // 139,392 floats: above the threshold for threads, not a multiple of the chunk
+  const x = () => tf.randomNormal(big, 0, 1, 'float32', 11);
+  const y = () => tf.randomNormal(big, 0, 1, 'float32', 12);
+  const bias = () => tf.randomNormal([32], 0, 1, 'float32', 13);
+  await compareWithCpu('bias add', () => tf.add(x(), bias()));
+  await compareWithCpu('bias first', () => tf.sub(bias(), x()));
+  await compareWithCpu('same shape', () => tf.mul(x(), y()));
+  await compareWithCpu('scalar', () => tf.div(x(), tf.scalar(3)));
+  await compareWithCpu('relu', () => tf.relu(x()));
+  await compareWithCpu('floor', () => tf.floor(x().mul(5)));
+  await compareWithCpu('relu gradient', () => tf.grad((t: tf.Tensor) => tf.relu(t))(x(), y()));
+});

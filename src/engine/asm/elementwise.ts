@@ -78,13 +78,17 @@ function binaryRepeat(op: i32, a: usize, b: usize, repeatFirst: bool, out: usize
   }
 }
 
-/** out (n) = a op b in the given layout; inner is the repeating operand's length for the repeat layouts. */
-export function binary(op: i32, layout: i32, a: usize, b: usize, out: usize, n: i32, inner: i32): void {
-  if (layout == LAYOUT_SAME) binarySame(op, a, b, out, n);
-  else if (layout == LAYOUT_SCALAR_B) binaryScalar(op, a, load<f32>(b), false, out, n);
-  else if (layout == LAYOUT_SCALAR_A) binaryScalar(op, b, load<f32>(a), true, out, n);
-  else if (layout == LAYOUT_REPEAT_B) binaryRepeat(op, a, b, false, out, n, inner);
-  else if (layout == LAYOUT_REPEAT_A) binaryRepeat(op, b, a, true, out, n, inner);
+/**
+ * out[i0, i1) = a op b in the given layout; inner is the repeating operand's length for the repeat layouts
+ * (i0 and i1 then multiples of it).
+ */
+export function binaryRange(op: i32, layout: i32, a: usize, b: usize, out: usize, i0: i32, i1: i32, inner: i32): void {
+  const o = <usize>i0 << 2, n = i1 - i0;
+  if (layout == LAYOUT_SAME) binarySame(op, a + o, b + o, out + o, n);
+  else if (layout == LAYOUT_SCALAR_B) binaryScalar(op, a + o, load<f32>(b), false, out + o, n);
+  else if (layout == LAYOUT_SCALAR_A) binaryScalar(op, b + o, load<f32>(a), true, out + o, n);
+  else if (layout == LAYOUT_REPEAT_B) binaryRepeat(op, a + o, b, false, out + o, n, inner);
+  else if (layout == LAYOUT_REPEAT_A) binaryRepeat(op, b + o, a, true, out + o, n, inner);
 }
 
 export const UNARY_RELU: i32 = 0; // max(x, 0), NaN stays NaN
@@ -111,9 +115,9 @@ export const UNARY_FLOOR: i32 = 3;
   return floor<f32>(x);
 }
 
-/** out (n) = op(x (n)). */
-export function unary(op: i32, x: usize, out: usize, n: i32): void {
-  let i = 0;
+/** out[i0, i1) = op(x[i0, i1)). */
+export function unaryRange(op: i32, x: usize, out: usize, i0: i32, n: i32): void {
+  let i = i0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(out + o, unary4(op, v128.load(x + o)));
@@ -125,12 +129,12 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
 }
 
 /**
- * dx (n) = x > 0 ? dy : 0 (NaN where x is NaN): relu's gradient in one pass, where tfjs multiplies dy by
+ * dx[i0, n) = x > 0 ? dy : 0 (NaN where x is NaN): relu's gradient in one pass, where tfjs multiplies dy by
  * step(x) (two passes and a temporary). Differs from that only where dy is infinite or NaN and x <= 0.
  */
-export function reluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
+export function reluGradRange(dy: usize, x: usize, dx: usize, i0: i32, n: i32): void {
   const zero = f32x4.splat(0);
-  let i = 0;
+  let i = i0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const xv = v128.load(x + o);

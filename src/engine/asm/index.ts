@@ -8,4 +8,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { convScratchFloats, conv2dBackpropFilterZero, conv2dBackpropFilterReduce, biasActivation } from './conv';
-export { binary, unary, reluGrad, sumLeading } from './elementwise';
+export { sumLeading } from './elementwise';

@@ -5,6 +5,7 @@ import { MC, MR, NC, NR, gemmPacked, packB } from './gemm';
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv';
 import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
+import { binaryRange, reluGradRange, unaryRange } from './elementwise';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
@@ -15,6 +16,9 @@ export const TASK_MAX_POOL = 6; // geom x y
 export const TASK_MAX_POOL_GRAD = 7; // geom x dy dx
 export const TASK_ADAM = 8; // g w m v mOut vOut wOut n chunk, then f32 bits: beta1 beta2 1-beta1 1-beta2 -lr eps c1 c2
 export const TASK_ADADELTA = 9; // g w accGrad accUpdate accGradOut accUpdateOut wOut n chunk, then f32 bits: rho 1-rho eps -lr, then keras (0/1)
+export const TASK_BINARY = 10; // op layout a b out n inner chunk
+export const TASK_UNARY = 11; // op x out n chunk
+export const TASK_RELU_GRAD = 12; // dy x dx n chunk
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -86,6 +90,21 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     maxPoolForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), task + COUNTER);
   } else if (kind == TASK_MAX_POOL_GRAD) {
     maxPoolBackward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), task + COUNTER);
+  } else if (kind == TASK_BINARY) {
+    const n = arg(task, 5), chunk = arg(task, 7);
+    for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
+      binaryRange(arg(task, 0), arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), <usize>arg(task, 4), i, min(n, i + chunk), arg(task, 6));
+    }
+  } else if (kind == TASK_UNARY) {
+    const n = arg(task, 3), chunk = arg(task, 4);
+    for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
+      unaryRange(arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), i, min(n, i + chunk));
+    }
+  } else if (kind == TASK_RELU_GRAD) {
+    const n = arg(task, 3), chunk = arg(task, 4);
+    for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
+      reluGradRange(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), i, min(n, i + chunk));
+    }
   } else if (kind == TASK_ADAM) {
     const n = arg(task, 7), chunk = arg(task, 8);
     for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {

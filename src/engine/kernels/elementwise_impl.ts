@@ -3,8 +3,17 @@
 // same Float32Arrays.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { allocOutput, engineRuntime, inputOffset } from '../runtime.ts';
+import { TASK_BINARY, TASK_RELU_GRAD, TASK_UNARY, allocOutput, engineRuntime, inputOffset, runEngineTask } from '../runtime.ts';
+import type { EngineRuntime } from '../runtime.ts';
+import { Layout } from './broadcast_impl.ts';
 import type { BinaryPlan } from './broadcast_impl.ts';
+
+// Threads take chunks of CHUNK floats; below MIN_PARALLEL_FLOATS one thread streams faster than two wake up.
+const CHUNK = 16384;
+const MIN_PARALLEL_FLOATS = 1 << 17;
+function threadsFor(rt: EngineRuntime, n: number): number {
+  return n >= MIN_PARALLEL_FLOATS ? rt.pool.size : 1;
+}
 
 export const OP_ADD = 0;
 export const OP_SUB = 1;
@@ -23,7 +32,9 @@ export function engineBinary(backend: MathBackendCPU, plan: BinaryPlan, op: numb
   const aPtr = inputOffset(rt, plan.a);
   const bPtr = inputOffset(rt, plan.b);
   const result = allocOutput(rt, plan.outSize);
-  rt.exports.binary(op, plan.layout, aPtr, bPtr, result.ptr, plan.outSize, plan.inner);
+  // a work unit is whole rows of a repeating operand, about CHUNK floats
+  const chunk = plan.layout === Layout.RepeatA || plan.layout === Layout.RepeatB ? Math.max(1, Math.round(CHUNK / plan.inner)) * plan.inner : CHUNK;
+  runEngineTask(rt, TASK_BINARY, [op, plan.layout, aPtr, bPtr, result.ptr, plan.outSize, plan.inner, chunk], threadsFor(rt, plan.outSize));
   const out = result.values();
   rt.arena.reset();
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
@@ -35,7 +46,7 @@ export function engineUnary(backend: MathBackendCPU, x: Float32Array, shape: num
   rt.arena.reset();
   const xPtr = inputOffset(rt, x);
   const result = allocOutput(rt, x.length);
-  rt.exports.unary(op, xPtr, result.ptr, x.length);
+  runEngineTask(rt, TASK_UNARY, [op, xPtr, result.ptr, x.length, CHUNK], threadsFor(rt, x.length));
   const out = result.values();
   rt.arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
@@ -48,7 +59,7 @@ export function engineReluGrad(backend: MathBackendCPU, dy: Float32Array, x: Flo
   const dyPtr = inputOffset(rt, dy);
   const xPtr = inputOffset(rt, x);
   const result = allocOutput(rt, x.length);
-  rt.exports.reluGrad(dyPtr, xPtr, result.ptr, x.length);
+  runEngineTask(rt, TASK_RELU_GRAD, [dyPtr, xPtr, result.ptr, x.length, CHUNK], threadsFor(rt, x.length));
   const out = result.values();
   rt.arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
