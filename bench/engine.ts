@@ -159,6 +159,7 @@ export async function main(args: string[]): Promise<void> {
   let cpuTrain = NaN;
   if (cpuBatches > 0) {
     await tf.setBackend('cpu');
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false; // no "install tfjs-node" banner mid-table
     log(`measuring tfjs cpu training: ${cpuBatches} batch(es) of ${cpuBatchSize} (about 2-4 s per image)...`);
     cpuTrain = trainingSpeed('keras-cnn', cpuBatchSize, 0, cpuBatches, 0);
     await tf.setBackend(ENGINE_BACKEND);

@@ -2,7 +2,7 @@
 // functions for that backend are wrapped to record name, calls, self time (nested kernel calls excluded)
 // and FLOPs where known (convolutions and matmuls), over a few steps after a warm-up step.
 // Usage: npm run bench -- profile [--arch keras-cnn|small-cnn|default] [--backend cpu|digits-engine]
-//                                 [--batch N] [--steps N] [--threads N] [--json]
+//                                 [--batch N] [--steps N] [--threads N] [--cpu-time] [--json]
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -55,7 +55,9 @@ export function kernelFlops(name: string, args: KernelArgs, outputs: TensorInfo[
  * Wraps every kernel registered for `backendName`; returns the records (one per kernel, or per kernel and
  * input shapes with `byShape`) and a function undoing it.
  */
-export function recordKernels(backendName: string, byShape = false): { records: Map<string, KernelRecord>; restore: () => void } {
+export function recordKernels(
+  backendName: string, byShape = false, clock: () => number = () => performance.now(),
+): { records: Map<string, KernelRecord>; restore: () => void } {
   const records = new Map<string, KernelRecord>();
   const originals: [KernelConfig, KernelFunc][] = [];
   let nestedMs = 0; // time of kernels called from inside the kernel being timed
@@ -65,9 +67,9 @@ export function recordKernels(backendName: string, byShape = false): { records: 
     config.kernelFunc = ((args: KernelArgs) => {
       const outerNested = nestedMs;
       nestedMs = 0;
-      const start = performance.now();
+      const start = clock();
       const result = (inner as (a: KernelArgs) => TensorInfo | TensorInfo[])(args);
-      const total = performance.now() - start;
+      const total = clock() - start;
       const self = total - nestedMs;
       nestedMs = outerNested + total;
       const outputs = Array.isArray(result) ? result : [result];
@@ -120,10 +122,14 @@ export async function main(args: string[]): Promise<void> {
 
   const train = makeTrainStep(arch, batch);
   train.step(); // warm-up: builds the optimizer's slots, packs caches
-  const { records, restore } = recordKernels(backend);
-  const start = performance.now();
+  // --cpu-time: this process's CPU time instead of the wall clock, which a busy machine inflates at random;
+  // meaningful per kernel with --threads 1 (worker threads' time would count too)
+  const cpuTime = args.includes('--cpu-time');
+  const clock = cpuTime ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
+  const { records, restore } = recordKernels(backend, false, clock);
+  const start = clock();
   for (let s = 0; s < steps; s++) train.step();
-  const wallMs = (performance.now() - start) / steps;
+  const wallMs = (clock() - start) / steps;
   restore();
   train.dispose();
 
@@ -138,9 +144,9 @@ export async function main(args: string[]): Promise<void> {
     shapes: [...r.shapes],
   }));
   if (json) {
-    console.log(JSON.stringify({ arch, backend, batch, steps, stepMs: wallMs, kernelMs, imagesPerSecond: (batch * 1000) / wallMs, kernels: table }, null, 2));
+    console.log(JSON.stringify({ arch, backend, batch, steps, clock: cpuTime ? 'cpu' : 'wall', stepMs: wallMs, kernelMs, imagesPerSecond: (batch * 1000) / wallMs, kernels: table }, null, 2));
   } else {
-    console.log(`${arch} training step, batch ${batch}, backend ${backend}: ${wallMs.toFixed(1)} ms/step ` +
+    console.log(`${arch} training step, batch ${batch}, backend ${backend}: ${wallMs.toFixed(1)} ms${cpuTime ? ' CPU' : ''}/step ` +
       `(${((batch * 1000) / wallMs).toFixed(1)} img/s), kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(wallMs - kernelMs).toFixed(1)} ms; mean of ${steps} step(s)`);
     console.log(`${'kernel'.padEnd(26)}${'calls'.padStart(7)}${'ms'.padStart(10)}${'%'.padStart(7)}${'GFLOP/s'.padStart(9)}  shapes (inputs)`);
     for (const r of table) {
