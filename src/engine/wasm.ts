@@ -15,8 +15,8 @@ export interface EngineExports {
   gemmChunk(M: number, N: number, threads: number): number;
   gemmSplitsColumns(M: number, N: number): number;
   convScratchFloats(K: number, outC: number, tileP: number): number;
-  conv2dBackpropFilterZero(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
-  conv2dBackpropFilterReduce(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, threads: number): void;
+  conv2dBackpropFilterZero(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, shares: number): void;
+  conv2dBackpropFilterReduce(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, shares: number): void;
   biasActivation(rows: number, P: number, outC: number, bias: number, activation: number): void;
   sumLeading(x: number, outer: number, inner: number, out: number, acc: number): void;
 }

@@ -81,3 +81,15 @@ test('a job finishes even when the caller does every work unit before a worker w
   }
   a.dispose();
 });
+
+test('a filter gradient is the same to the bit on one thread and on two', async () => {
+  const x = tf.randomNormal([8, 20, 20, 16], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const dy = tf.randomNormal([8, 20, 20, 32], 0, 1, 'float32', 10) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 16, 32], 0, 1, 'float32', 11) as tf.Tensor4D;
+  const dW = () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))(f, dy).dataSync());
+  await useEngine({ threads: 1 });
+  const one = dW();
+  await useEngine({ threads: 2 });
+  assert.deepEqual(dW(), one);
+  tf.dispose([x, dy, f]);
+});

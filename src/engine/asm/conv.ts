@@ -197,15 +197,15 @@ function privateDW(geom: usize, tileP: i32, scratchBase: usize, scratchStride: u
 }
 
 // Zeroes dW and every share's private dW before the pass.
-export function conv2dBackpropFilterZero(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, threads: i32): void {
+export function conv2dBackpropFilterZero(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, shares: i32): void {
   const bytes = (<usize>filterSize(geom) * <usize>g(geom, G_OUT_C)) << 2;
   memory.fill(dW, 0, bytes);
-  for (let t = 1; t < threads; t++) memory.fill(privateDW(geom, tileP, scratchBase, scratchStride, t), 0, bytes);
+  for (let t = 1; t < shares; t++) memory.fill(privateDW(geom, tileP, scratchBase, scratchStride, t), 0, bytes);
 }
 
-export function conv2dBackpropFilterReduce(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, threads: i32): void {
+export function conv2dBackpropFilterReduce(geom: usize, dW: usize, tileP: i32, scratchBase: usize, scratchStride: usize, shares: i32): void {
   const K = filterSize(geom), outC = g(geom, G_OUT_C);
-  for (let t = 1; t < threads; t++) addFloats(dW, privateDW(geom, tileP, scratchBase, scratchStride, t), K * outC);
+  for (let t = 1; t < shares; t++) addFloats(dW, privateDW(geom, tileP, scratchBase, scratchStride, t), K * outC);
 }
 
 // dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) per tile; Wtp is W^T packed by packB.

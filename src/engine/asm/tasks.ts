@@ -10,7 +10,7 @@ import { binaryRange, reluGradRange, unaryRange } from './elementwise';
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
 export const TASK_CONV_FORWARD = 3; // geom x Wp bias activation y tileP scratchBase scratchStride
-export const TASK_CONV_BACKPROP_FILTER = 4; // geom x dy dW tileP scratchBase scratchStride
+export const TASK_CONV_BACKPROP_FILTER = 4; // geom x dy dW tileP scratchBase scratchStride shares
 export const TASK_CONV_BACKPROP_INPUT = 5; // geom dy Wtp dx tileP scratchBase scratchStride
 export const TASK_MAX_POOL = 6; // geom x y
 export const TASK_MAX_POOL_GRAD = 7; // geom x dy dx
@@ -81,8 +81,8 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
     conv2dForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
   } else if (kind == TASK_CONV_BACKPROP_FILTER) {
-    // units are whole shares (one per thread of the task), each with its own scratch: see conv2dBackpropFilter
-    conv2dBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), <usize>arg(task, 6), threads, task + COUNTER);
+    // units are whole shares (a fixed count, whatever the threads), each with its own scratch: see conv2dBackpropFilter
+    conv2dBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), <usize>arg(task, 6), arg(task, 7), task + COUNTER);
   } else if (kind == TASK_CONV_BACKPROP_INPUT) {
     const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
     conv2dBackpropInput(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, task + COUNTER);

@@ -6,8 +6,9 @@ import { TASK_CONV_BACKPROP_FILTER, allocOutput, engineRuntime, inputOffset, run
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 
-// dW (fH,fW,inC,outC) = sum over output pixels of im2col(x)^T (K,P) * dy (P,outC), tile by tile; each thread
-// sums its tiles into its own dW, then they are added.
+// dW (fH,fW,inC,outC) = sum over output pixels of im2col(x)^T (K,P) * dy (P,outC), tile by tile, in fixed shares
+// (share s: tiles s, s+shares, ...) each summed into its own dW, then added in order (asm/conv.ts).
+const FILTER_SHARES = 4;
 export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: MathBackendCPU; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo, dy = inputs.dy as TensorInfo;
@@ -31,11 +32,15 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   const dW = allocOutput(rt, K * outC);
   const dWPtr = dW.ptr;
   const tileP = tilePixels(K);
-  const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), Math.ceil(pixels / tileP));
-  const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
-  exports.conv2dBackpropFilterZero(geom, dWPtr, tileP, scratch, stride, threads);
-  runEngineTask(rt, TASK_CONV_BACKPROP_FILTER, [geom, xPtr, dyPtr, dWPtr, tileP, scratch, stride], threads);
-  exports.conv2dBackpropFilterReduce(geom, dWPtr, tileP, scratch, stride, threads);
+  const tiles = Math.ceil(pixels / tileP);
+  const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), tiles);
+  // dW is summed in a fixed number of shares, whatever the thread count (up to FILTER_SHARES threads), so the
+  // same inputs give the same dW to the bit on 1 thread or 4; more shares than threads also balance the load
+  const shares = Math.min(Math.max(FILTER_SHARES, threads), tiles);
+  const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, shares);
+  exports.conv2dBackpropFilterZero(geom, dWPtr, tileP, scratch, stride, shares);
+  runEngineTask(rt, TASK_CONV_BACKPROP_FILTER, [geom, xPtr, dyPtr, dWPtr, tileP, scratch, stride, shares], threads);
+  exports.conv2dBackpropFilterReduce(geom, dWPtr, tileP, scratch, stride, shares);
   const out = dW.values();
   arena.reset();
   return backend.makeTensorInfo(info.filterShape, 'float32', out);
