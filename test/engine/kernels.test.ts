@@ -223,3 +223,18 @@ test('the comparison catches a wrong kernel (a max pool scaled by 1.001 fails at
     }, EXACT_RTOL);
   }, /max abs diff/);
 });
+
+test('MaxPoolGrad with disjoint windows (2x2 stride 2: tiling an even image, or leaving an odd edge) equals tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  for (const [shape, ties] of [[[3, 8, 8, 32], false], [[2, 9, 7, 6], true], [[2, 6, 6, 3], true], [[1, 5, 5, 8], false]] as const) {
+    for (const pad of ['valid', 'same'] as const) {
+      const what = `maxPool gradient 2x2/2 ${pad} ${shape}${ties ? ' with ties' : ''}`;
+      const { calls } = await compareWithCpu(what, () => {
+        const f = (x: tf.Tensor) => tf.maxPool(x4(x), 2, 2, pad);
+        const x = x4(ties ? randn([...shape], 3).round() : randn([...shape], 3));
+        return tf.grad(f)(x, x4(randn(f(x).shape, 4)));
+      }, EXACT_RTOL, 'MaxPoolGrad');
+      assert.ok(calls > 0, `${what}: the engine kernel ran`);
+    }
+  }
+});

@@ -67,10 +67,14 @@ export function maxPoolBackward(geom: usize, x: usize, dy: usize, dx: usize, cou
   const pixelBytes = <usize>C << 2;
   const imageBytes = <usize>inH * <usize>inW * pixelBytes;
   const negInf = f32x4.splat(-Infinity);
+  // windows that never overlap and tile the whole image (2x2 stride 2 on an even size, say) cover each pixel
+  // once: each is written, not added to, and nothing needs zeroing first
+  const disjoint = sH >= fH && sW >= fW;
+  const tiled = disjoint && sH == fH && sW == fW && padTop == 0 && padLeft == 0 && outH * fH == inH && outW * fW == inW;
   for (let b = nextUnit(counter); b < batch; b = nextUnit(counter)) {
     const image = x + <usize>b * imageBytes;
     const dImage = dx + <usize>b * imageBytes;
-    memory.fill(dImage, 0, imageBytes);
+    if (!tiled) memory.fill(dImage, 0, imageBytes);
     let o = dy + <usize>b * <usize>outH * <usize>outW * pixelBytes;
     for (let oh = 0; oh < outH; oh++) {
       const r0 = oh * sH - padTop;
@@ -98,7 +102,8 @@ export function maxPoolBackward(geom: usize, x: usize, dy: usize, dx: usize, cou
           for (let r = rMin; r < rMax; r++) {
             for (let c = cMin; c < cMax; c++) {
               const p = dImage + (<usize>r * <usize>inW + <usize>c) * pixelBytes + lane;
-              v128.store(p, f32x4.add(v128.load(p), v128.and(g4, i32x4.eq(at, k))));
+              const share = v128.and(g4, i32x4.eq(at, k));
+              v128.store(p, disjoint ? share : f32x4.add(v128.load(p), share));
               k = i32x4.add(k, one);
             }
           }
@@ -115,6 +120,12 @@ export function maxPoolBackward(geom: usize, x: usize, dy: usize, dx: usize, cou
                 at = off;
                 found = true;
               }
+            }
+          }
+          if (tiled) {
+            // every pixel of the window is written: zeros but at the argmax
+            for (let r = rMin; r < rMax; r++) {
+              for (let c = cMin; c < cMax; c++) store<f32>(dImage + (<usize>r * <usize>inW + <usize>c) * pixelBytes + lane, 0);
             }
           }
           if (found) store<f32>(dImage + at, load<f32>(dImage + at) + load<f32>(o + lane));
