@@ -1,7 +1,7 @@
 // buildWeb(): the drawing app built with Vite's API into dist/web (or `outDir`), with the shipped model copied
 // to <outDir>/models/default so the page loads it from its own origin. `digits serve` calls this when dist/web is missing.
 import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
@@ -28,7 +28,8 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
       build: { outDir: staging, emptyOutDir: true },
     });
     if (await exists(`${modelDir}/model.json`)) {
-      await cp(modelDir, `${staging}/models/default`, { recursive: true });
+      // Only the model's own files: not a training run's .train/ folder (checkpoints are megabytes, and private).
+      await cp(modelDir, `${staging}/models/default`, { recursive: true, filter: (path) => !basename(path).startsWith('.') });
     } else {
       // The page then says plainly that the model could not be loaded.
       console.warn(`buildWeb: no model at ${modelDir}/model.json; the page will report that it cannot load one`);
