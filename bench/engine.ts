@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { ENGINE_BACKEND, disposeEngine, useEngine } from '../src/engine/index.ts';
 import { buildModel } from '../src/model/index.ts';
 import { makeTrainStep } from './models.ts';
@@ -101,7 +102,10 @@ export async function main(args: string[]): Promise<void> {
   const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
   const figures: Figure[] = [];
   const info = await useEngine({ threads });
-  log(`engine: ${info.threads} thread(s), SIMD ${info.simd}${quick ? ' (quick run: fewer repetitions)' : ''}`);
+  // other processes' load skews every wall-clock figure here: say how busy the machine was
+  const loadAverage = loadavg()[0];
+  log(`engine: ${info.threads} thread(s), SIMD ${info.simd}${quick ? ' (quick run: fewer repetitions)' : ''}; ` +
+    `machine load average ${loadAverage.toFixed(1)} on ${availableParallelism()} cores${loadAverage > 1 ? ' (busy: figures are pessimistic)' : ''}`);
 
   // SGEMM core, 512^3
   const sgemmSeconds = quick ? 0.3 : 1;
@@ -178,7 +182,7 @@ export async function main(args: string[]): Promise<void> {
   await disposeEngine();
 
   if (json) {
-    console.log(JSON.stringify({ bench: 'engine', threads: info.threads, quick, figures, kernels: kernelRows }, null, 2));
+    console.log(JSON.stringify({ bench: 'engine', threads: info.threads, quick, loadAverage, figures, kernels: kernelRows }, null, 2));
     return;
   }
   const fmt = (v: number) => (Number.isNaN(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
