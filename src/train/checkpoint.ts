@@ -82,10 +82,18 @@ export async function readCheckpoint<State>(path: string): Promise<Checkpoint<St
   } catch {
     throw bad('its header is not valid JSON');
   }
+  if (!Array.isArray(header?.arrays) || header.state === undefined) throw bad('its header has no state or no array table');
   const dataStart = Math.ceil((12 + jsonLength) / 4) * 4;
   const floats = (bytes.length - dataStart) / 4;
+  for (const entry of header.arrays) {
+    const size = Array.isArray(entry?.shape) ? entry.shape.reduce((a, b) => a * b, 1) : NaN;
+    if (size !== entry.length || !(entry.offset >= 0)) {
+      throw bad(`its table entry for ${String(entry?.name)} is inconsistent (shape ${JSON.stringify(entry?.shape)}, ${entry?.length} numbers)`);
+    }
+  }
   const total = header.arrays.reduce((sum, entry) => sum + entry.length, 0);
   if (!Number.isInteger(floats) || floats !== total) throw bad(`it holds ${Math.max(0, floats)} numbers where its header lists ${total} (truncated?)`);
+  for (const entry of header.arrays) if (entry.offset + entry.length > total) throw bad(`its table entry for ${String(entry.name)} points past the data`);
   // Copy out of the file buffer: its offset need not be 4-byte aligned.
   const data = new Float32Array(new Uint8Array(bytes.subarray(dataStart)).buffer);
   const arrays: Record<TensorGroup, NamedArray[]> = { model: [], optimizer: [], best: [] };

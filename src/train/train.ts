@@ -10,7 +10,7 @@ import { mkdir, readFile, stat, access, constants, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { engineAdadelta, engineAdam } from '../engine/index.ts';
-import { MNIST_FILES, Random, augmentImages, epochOrder, gatherBatch, mixSeeds, writeFileAtomic } from '../data/index.ts';
+import { Random, augmentImages, epochOrder, gatherBatch, mixSeeds, writeFileAtomic } from '../data/index.ts';
 import type { MnistSet } from '../data/index.ts';
 import { buildModel, isArchName, ARCHITECTURES } from '../model/index.ts';
 import { saveModel } from '../model/node.ts';
@@ -72,7 +72,7 @@ export interface BatchEvent {
   loss: number; // running mean over this epoch
   accuracy: number; // running, 0..1, on augmented training batches
   lr: number;
-  imagesPerSecond: number; // this session's
+  imagesPerSecond: number; // this session's so far
   etaSeconds: number; // to the end of the run
 }
 
@@ -86,12 +86,13 @@ export interface EpochRecord {
   lr: number; // at the epoch's last step
   seconds: number; // this epoch's training + validation
   elapsedSeconds: number; // since the run started, over all sessions
-  imagesPerSecond: number;
+  imagesPerSecond: number; // this epoch's training steps (this session's part of it)
   best: boolean;
 }
 
 export type TrainEvent =
-  | { type: 'start'; config: TrainConfig; trainImages: number; validationImages: number; strokeImages: number; resumedAt: { epoch: number; batch: number } | null; parameters: number }
+  | { type: 'start'; config: TrainConfig; trainImages: number; validationImages: number; strokeImages: number; resumedAt: { epoch: number; batchesDone: number } | null; parameters: number }
+  | { type: 'finishing' } // the epochs are done: calibrating, testing and saving (Ctrl-C waits for it)
   | BatchEvent
   | EpochRecord
   | { type: 'checkpoint'; path: string; reason: 'epoch' | 'timer' | 'interrupted' }
@@ -111,8 +112,9 @@ export interface TrainMetrics {
   trainingSeconds: number;
   imagesPerSecond: number;
   config: TrainConfig;
-  command: string | null;
-  data: Record<string, string>;
+  command: string | null; // the command that started the run
+  resumedBy: string[]; // and those that resumed it
+  data: Record<string, string> | null;
   engineVersion: string | null;
   backend: string | null;
   node: string;
@@ -121,7 +123,7 @@ export interface TrainMetrics {
 
 export type TrainResult =
   | { status: 'finished'; metrics: TrainMetrics }
-  | { status: 'interrupted'; checkpoint: string; epoch: number; batch: number } // by the signal, with a checkpoint
+  | { status: 'interrupted'; checkpoint: string; epoch: number; batchesDone: number } // by the signal, with a checkpoint
   | { status: 'stopped'; step: number }; // by afterStep, without one
 
 /** The state a checkpoint carries besides the arrays. */
@@ -135,6 +137,9 @@ interface RunState {
   history: EpochRecord[];
   partial: { lossSum: number; correct: number; seen: number }; // the epoch in progress
   optimizerScalars?: Record<string, number>; // e.g. Adam's running beta powers, exactly as they were
+  command?: string | null; // the command that started the run (a resumed run keeps it: it reproduces the model)
+  resumedBy?: string[]; // the commands that continued it
+  images?: number; // training images seen so far, over all sessions
 }
 
 // Adam keeps beta1^t and beta2^t as float32 variables multiplied once per step; its setWeights recomputes
@@ -148,7 +153,11 @@ function optimizerScalars(optimizer: tf.Optimizer): Record<string, number> {
 
 function restoreOptimizerScalars(optimizer: tf.Optimizer, values: Record<string, number> = {}): void {
   const holder = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  for (const [key, value] of Object.entries(values)) holder[key]?.assign(tf.scalar(value));
+  for (const [key, value] of Object.entries(values)) {
+    const scalar = tf.scalar(value);
+    holder[key]?.assign(scalar);
+    scalar.dispose();
+  }
 }
 
 /** A bad setting found before any work starts. */
@@ -223,6 +232,14 @@ function seedDropout(model: tf.LayersModel, seed: number, step: number): void {
   });
 }
 
+/** The optimizer's state as arrays. Its getWeights makes a fresh 'iter' scalar each call (the rest are its own variables). */
+async function optimizerArrays(optimizer: tf.Optimizer): Promise<NamedArray[]> {
+  const weights = await optimizer.getWeights();
+  const arrays = await Promise.all(weights.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })));
+  weights.find((w) => w.name === 'iter')?.tensor.dispose();
+  return arrays;
+}
+
 async function weightArrays(model: tf.LayersModel): Promise<NamedArray[]> {
   return Promise.all(model.weights.map(async (w) => ({ name: w.originalName, shape: w.shape as number[], values: (await w.read().data()) as Float32Array })));
 }
@@ -233,7 +250,9 @@ function setWeightArrays(model: tf.LayersModel, arrays: NamedArray[], what: stri
   weights.forEach((w, i) => {
     if (arrays[i].shape.join('x') !== w.shape.join('x')) throw new CheckpointError(`the checkpoint's ${what} ${arrays[i].name} is ${arrays[i].shape.join('x')}, the model's is ${w.shape.join('x')}`);
   });
-  model.setWeights(arrays.map((a) => tf.tensor(a.values, a.shape)));
+  const tensors = arrays.map((a) => tf.tensor(a.values, a.shape));
+  model.setWeights(tensors); // copies into the model's variables
+  tf.dispose(tensors);
 }
 
 /** Trains per `options`; returns when finished or interrupted (with a checkpoint to resume from). */
@@ -244,8 +263,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.resume) {
     resumed = await readRunCheckpoint(out, options.config.arch);
     state = resumed.state;
+    if (options.command) state.resumedBy = [...(state.resumedBy ?? []), options.command];
   } else {
-    state = { config: options.config, epoch: 0, batch: 0, step: 0, elapsedSeconds: 0, best: null, history: [], partial: { lossSum: 0, correct: 0, seen: 0 } };
+    state = {
+      config: options.config, epoch: 0, batch: 0, step: 0, elapsedSeconds: 0, best: null, history: [],
+      partial: { lossSum: 0, correct: 0, seen: 0 }, command: options.command ?? null, images: 0,
+    };
   }
   const config = state.config;
   checkConfig(config, data.train.count);
@@ -269,7 +292,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (resumed) {
     setWeightArrays(model, resumed.arrays.model, 'weights');
     if (resumed.arrays.optimizer.length > 0) {
-      await optimizer.setWeights(resumed.arrays.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape) })));
+      const saved = resumed.arrays.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape) }));
+      await optimizer.setWeights(saved); // makes its own variables from them
+      tf.dispose(saved.map((w) => w.tensor));
       restoreOptimizerScalars(optimizer, state.optimizerScalars);
     }
     bestWeights = resumed.arrays.best.length > 0 ? resumed.arrays.best : null;
@@ -284,7 +309,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     trainImages: mnistCount,
     validationImages: config.validation,
     strokeImages: strokes.labels.length,
-    resumedAt: resumed ? { epoch: state.epoch + 1, batch: state.batch } : null,
+    resumedAt: resumed ? { epoch: state.epoch + 1, batchesDone: state.batch } : null,
     parameters: model.countParams(),
   });
 
@@ -304,7 +329,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state,
       arrays: {
         model: await weightArrays(model),
-        optimizer: await Promise.all((await optimizer.getWeights()).map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: (await w.tensor.data()) as Float32Array }))),
+        optimizer: await optimizerArrays(optimizer),
         best: bestWeights ?? [],
       },
     });
@@ -317,11 +342,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const epoch = state.epoch;
       const order = epochOrder(poolCount, config.seed, epoch);
       const epochStart = performance.now();
-      let lr = config.lr;
+      const epochStartImages = sessionImages;
+      // The rate of the last step taken (a run resumed after an epoch's last batch takes none before validating).
+      let lr = learningRateAt(config.schedule, config.lr, Math.max(0, state.step - 1), totalSteps);
       for (; state.batch < batches; state.batch++) {
         if (options.signal?.aborted) {
           await saveCheckpoint('interrupted');
-          return { status: 'interrupted', checkpoint: checkpointPath(out), epoch: epoch + 1, batch: state.batch };
+          return { status: 'interrupted', checkpoint: checkpointPath(out), epoch: epoch + 1, batchesDone: state.batch };
         }
         gatherBatch(pool, poolLabels, order, state.batch * batchSize, batchSize, gathered, labels);
         // A fresh stream per (seed, epoch, batch): a resumed run augments its batches exactly as before.
@@ -336,6 +363,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.partial.correct += correct;
         state.partial.seen += batchSize;
         sessionImages += batchSize;
+        state.images = (state.images ?? 0) + batchSize;
         const sessionSeconds = (performance.now() - sessionStart) / 1000;
         const imagesPerSecond = sessionImages / Math.max(sessionSeconds, 1e-9);
         onEvent({
@@ -363,6 +391,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await new Promise((resolve) => setImmediate(resolve));
       }
 
+      const trainSeconds = (performance.now() - epochStart) / 1000; // this session's share of the epoch
       // End of epoch: validation, best weights, log line, checkpoint.
       let valLoss: number | null = null;
       let valAccuracy: number | null = null;
@@ -386,7 +415,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         lr,
         seconds: (performance.now() - epochStart) / 1000,
         elapsedSeconds: elapsed(),
-        imagesPerSecond: sessionImages / ((performance.now() - sessionStart) / 1000),
+        imagesPerSecond: (sessionImages - epochStartImages) / Math.max(trainSeconds, 1e-9),
         best: isBest,
       };
       state.history.push(record);
@@ -399,6 +428,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
 
     // Finished: the best weights, a temperature fitted on the validation split, test figures, then the model.
+    onEvent({ type: 'finishing' });
     if (bestWeights) setWeightArrays(model, bestWeights, 'best weights');
     let temperature = 1;
     if (validation.count > 0) {
@@ -434,7 +464,9 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf
       true,
       variables,
     )!;
-    correct = (hits as tf.Tensor | null)?.dataSync()[0] ?? 0;
+    const kept = hits as tf.Tensor | null;
+    correct = kept?.dataSync()[0] ?? 0;
+    kept?.dispose(); // kept out of the optimizer's tidy, so it is ours to free
     return value;
   });
   const value = loss.dataSync()[0];
@@ -481,10 +513,11 @@ async function finalMetrics(model: tf.LayersModel, data: TrainData, state: RunSt
     parameters,
     weightsBytes: parameters * 4,
     trainingSeconds: state.history.at(-1)?.elapsedSeconds ?? 0,
-    imagesPerSecond: average(state.history.map((r) => r.imagesPerSecond)),
+    imagesPerSecond: (state.images ?? 0) / Math.max(state.history.at(-1)?.elapsedSeconds ?? 0, 1e-9),
     config: state.config,
-    command: options.command ?? null,
-    data: data.sha256 ?? Object.fromEntries(MNIST_FILES.map((f) => [f.name, f.sha256])),
+    command: state.command ?? options.command ?? null,
+    resumedBy: state.resumedBy ?? [],
+    data: data.sha256 ?? null, // given by the caller that loaded (and verified) the files
     engineVersion: options.engineVersion ?? null,
     backend: options.backend ?? tf.getBackend(),
     node: process.version,
@@ -492,6 +525,3 @@ async function finalMetrics(model: tf.LayersModel, data: TrainData, state: RunSt
   };
 }
 
-function average(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}

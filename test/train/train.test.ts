@@ -105,7 +105,8 @@ test('the same seed gives the same weights; another seed gives others', async (t
 
 test('an interrupted run resumed from its checkpoint ends with the same weights as an uninterrupted one', async (t) => {
   const [whole, split] = [await tempOut(t), await tempOut(t)];
-  const run = config({ epochs: 2 });
+  // No validation split: the saved model is then the last epoch's, so it depends on every step after resuming.
+  const run = config({ epochs: 2, validation: 0 });
   await train({ config: run, out: whole, data: { train: trainSet } });
 
   const controller = new AbortController();
@@ -115,7 +116,7 @@ test('an interrupted run resumed from its checkpoint ends with the same weights 
     data: { train: trainSet },
     signal: controller.signal,
     afterStep: async (step) => {
-      if (step === 21) controller.abort(); // mid-way through epoch 2 (16 batches per epoch)
+      if (step === 25) controller.abort(); // mid-way through epoch 2 (20 batches per epoch)
     },
   });
   assert.equal(first.status, 'interrupted');
@@ -123,6 +124,7 @@ test('an interrupted run resumed from its checkpoint ends with the same weights 
   assert.ok(!existsSync(join(split, 'model.json')), 'an interrupted run writes no model');
   const resumed = await train({ config: run, out: split, data: { train: trainSet }, resume: true });
   assert.equal(resumed.status, 'finished');
+  if (resumed.status === 'finished') assert.equal(resumed.metrics.bestEpoch, 2);
   const [ww, ws] = [await savedWeights(whole), await savedWeights(split)];
   ww.forEach((w, i) => assert.deepEqual(ws[i], w, `weights ${i} equal after resuming`));
 });
@@ -211,4 +213,20 @@ test("keras-cnn's Adadelta is Keras's (Zeiler's): it divides by the accumulated 
   // tfjs's own first step is a full SGD step (w - lr * g = 0 here): ours moved only by ~sqrt(eps/(1-rho)).
   assert.ok(Math.abs(actual[0] - 0.5) < 0.01);
   optimizer.dispose();
+});
+
+test('training leaves no tensors behind', async (t) => {
+  const out = await tempOut(t);
+  const before = tf.memory().numTensors;
+  await train({ config: config({ epochs: 1 }), out, data: { train: trainSet, test: testSet } });
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('each epoch visits every image once, in an order fixed by (seed, epoch)', async () => {
+  const { epochOrder } = await import('../../src/data/index.ts');
+  const order = epochOrder(1000, 3, 0);
+  assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(epochOrder(1000, 3, 0), order);
+  assert.notDeepEqual(epochOrder(1000, 3, 1), order);
+  assert.notDeepEqual(epochOrder(1000, 4, 0), order);
 });

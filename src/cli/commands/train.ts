@@ -2,6 +2,7 @@
 //               [--validation N] [--augment|--no-augment] [--data-dir DIR] [--threads N] [--json]`:
 // trains a model on MNIST with the engine; a live progress bar, a checkpoint each epoch, Ctrl-C saves one
 // and `--resume` continues. The model lands in --out only when the run finishes.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { TrainConfig, TrainEvent, TrainResult } from '../../train/train.ts';
@@ -104,6 +105,12 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
         validation: flags.validation ?? DEFAULT_VALIDATION,
       };
       checkConfig(config);
+      const unfinished = await readRunCheckpoint(out).catch(() => null);
+      if (unfinished && unfinished.state.epoch < unfinished.state.config.epochs) {
+        throw new UsageError(
+          `${out} holds an unfinished run (${unfinished.state.config.arch}, epoch ${unfinished.state.epoch + 1} of ${unfinished.state.config.epochs}): continue it with --resume, or choose another --out (or delete ${join(out, '.train')})`,
+        );
+      }
     }
     await prepareOutput(out);
   } catch (error) {
@@ -129,7 +136,12 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
 
   const controller = new AbortController();
   let firstSigint = 0;
+  let finishing = false; // after the last epoch: the model is being written, and stopping would lose the run
   const onSigint = () => {
+    if (finishing) {
+      console.error('\ndigits train: the last epoch is done; saving the model, a few seconds more');
+      return;
+    }
     // Wrappers (npm run, npx, tsx) relay the terminal's Ctrl-C that this process already got: a second
     // SIGINT within a second is that echo, not the user asking to quit at once.
     if (controller.signal.aborted && Date.now() - firstSigint < 1000) return;
@@ -152,17 +164,24 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
       resume: flags.resume,
       command: `digits ${process.argv.slice(2).join(' ')}`,
       signal: controller.signal,
-      onEvent: show.event,
+      onEvent: (event) => {
+        if (event.type === 'finishing') finishing = true;
+        show.event(event);
+      },
       backend,
       engineVersion: backend === 'cpu' ? undefined : engine.ENGINE_VERSION,
     });
+  } catch (error) {
+    // Settings that only the data can refute (a batch larger than the training set) are usage errors too.
+    if (error instanceof TrainConfigError) throw new UsageError(error.message);
+    throw error;
   } finally {
     show.stop();
     process.off('SIGINT', onSigint);
     await engine.disposeEngine();
   }
   if (result.status === 'interrupted') {
-    const message = `interrupted at epoch ${result.epoch}, batch ${result.batch}; checkpoint saved in ${result.checkpoint}. Continue with: digits train --resume --out ${out}`;
+    const message = `interrupted in epoch ${result.epoch} after ${result.batchesDone} batches; checkpoint saved in ${result.checkpoint}. Continue with: digits train --resume --out ${out}`;
     if (flags.json) console.log(JSON.stringify({ type: 'interrupted', ...result }));
     console.error(message);
     return 130;
@@ -217,7 +236,7 @@ function progressDisplay(): Display {
       switch (event.type) {
         case 'start': {
           const c = event.config;
-          const resumed = event.resumedAt ? `, resuming at epoch ${event.resumedAt.epoch} batch ${event.resumedAt.batch}` : '';
+          const resumed = event.resumedAt ? `, resuming epoch ${event.resumedAt.epoch} after ${event.resumedAt.batchesDone} batches` : '';
           console.error(
             `training ${c.arch} (${event.parameters.toLocaleString('en-US')} parameters): ${c.epochs} epochs, batch ${c.batchSize}, ${c.optimizer} lr ${c.lr} ${c.schedule}, ` +
               `augment ${c.augment ? 'on' : 'off'}, seed ${c.seed}; ${event.trainImages} MNIST + ${event.strokeImages} pen-stroke training images, ${event.validationImages} validation${resumed}`,
