@@ -17,7 +17,7 @@ interface TrainFlags {
   seed: number;
   out?: string;
   resume?: boolean;
-  validation: number;
+  validation?: number;
   augment?: boolean;
   strokeDigits?: number;
   schedule?: string;
@@ -51,7 +51,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'seeds weights, shuffling, augmentation and dropout: same seed, same machine, same weights', parseIntFlag('--seed', 0, 2 ** 31 - 1), 1)
     .option('--out <dir>', 'folder for the trained model (default: runs/<arch>)')
     .option('--resume', 'continue the interrupted run whose checkpoint is in --out')
-    .option('--validation <n>', 'training images held out (from the end) to pick the best epoch and fit the temperature', parseIntFlag('--validation', 0, 59_999), 5000)
+    .option('--validation <n>', "training images held out (from the end) to pick the best epoch and fit the temperature (default: the recipe's, 5000; keras-cnn 0)", parseIntFlag('--validation', 0, 59_999))
     .option('--augment', "augment the training images (rotation, scale, shear, shift, thickness, elastic); default: the recipe's")
     .option('--no-augment', 'train on the images as they are')
     .option('--stroke-digits <fraction>', "extra digits drawn from our pen-stroke templates, as a fraction of MNIST's (default: the recipe's)", parseNumberFlag('--stroke-digits', 0, 1))
@@ -66,7 +66,7 @@ export function registerTrainCommand(program: Command): void {
 }
 
 async function trainCommand(flags: TrainFlags, command: Command): Promise<number> {
-  const [{ RECIPES, DEFAULT_VALIDATION }, trainModule, { ARCHITECTURES, isArchName }] = await Promise.all([
+  const [{ RECIPES }, trainModule, { ARCHITECTURES, isArchName }] = await Promise.all([
     import('../../train/recipes.ts'),
     import('../../train/train.ts'),
     import('../../model/index.ts'),
@@ -102,7 +102,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
         augment: flags.augment ?? recipe.augment,
         strokeDigits: flags.strokeDigits ?? recipe.strokeDigits,
         seed: flags.seed,
-        validation: flags.validation ?? DEFAULT_VALIDATION,
+        validation: flags.validation ?? recipe.validation,
       };
       checkConfig(config);
       const unfinished = await readRunCheckpoint(out).catch(() => null);
