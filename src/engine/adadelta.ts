@@ -3,7 +3,7 @@
 // CNN's 1.2 M weights that cost more than any kernel but the convolutions. Same update (tfjs's, which scales by
 // the accumulated gradient from before this step, unless kerasUpdate), same state variables (so getWeights,
 // setWeights and checkpoints are unchanged); any backend other than the engine's keeps tfjs's own update.
-import { AdadeltaOptimizer, engine, getBackend, tensor, tidy } from '@tensorflow/tfjs-core';
+import { AdadeltaOptimizer, add, div, engine, getBackend, mul, sqrt, square, tensor, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { ENGINE_BACKEND } from './backend_name.ts';
 import { engineRuntime } from './runtime.ts';
@@ -30,9 +30,32 @@ export class EngineAdadeltaOptimizer extends AdadeltaOptimizer {
    */
   kerasUpdate = false;
 
+  /** The Keras update with ordinary tfjs ops, for other backends (tfjs's own update differs, see above). */
+  private applyKerasWithOps(variableGradients: VariableGradients): void {
+    const state = this as unknown as AdadeltaState;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    names.forEach((name, i) => {
+      const variable = engine().registeredVariables[name];
+      state.accumulatedGrads[i] ??= { originalName: `${name}/accum_grad`, variable: tidy(() => variable.zerosLike().variable(false)) };
+      state.accumulatedUpdates[i] ??= { originalName: `${name}/accum_var`, variable: tidy(() => variable.zerosLike().variable(false)) };
+      const gradient: Tensor | undefined = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+      if (!gradient) return;
+      const accGrad = state.accumulatedGrads[i].variable, accUpdate = state.accumulatedUpdates[i].variable;
+      tidy(() => {
+        const newAccGrad = add(mul(accGrad, state.rho), mul(square(gradient), 1 - state.rho));
+        const update = mul(div(sqrt(add(accUpdate, state.epsilon)), sqrt(add(newAccGrad, state.epsilon))), gradient);
+        accUpdate.assign(add(mul(accUpdate, state.rho), mul(square(update), 1 - state.rho)));
+        accGrad.assign(newAccGrad);
+        variable.assign(add(variable, mul(update, -state.learningRate)));
+      });
+    });
+    this.incrementIterations();
+  }
+
   override applyGradients(variableGradients: VariableGradients): void {
     if (getBackend() !== ENGINE_BACKEND) {
-      super.applyGradients(variableGradients);
+      if (this.kerasUpdate) this.applyKerasWithOps(variableGradients);
+      else super.applyGradients(variableGradients);
       return;
     }
     const state = this as unknown as AdadeltaState;

@@ -213,6 +213,20 @@ test("keras-cnn's Adadelta is Keras's (Zeiler's): it divides by the accumulated 
   // tfjs's own first step is a full SGD step (w - lr * g = 0 here): ours moved only by ~sqrt(eps/(1-rho)).
   assert.ok(Math.abs(actual[0] - 0.5) < 0.01);
   optimizer.dispose();
+
+  // The same update off the engine (digits train --no-engine), with tfjs ops.
+  await tf.setBackend('cpu');
+  try {
+    const v = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'zeiler-v');
+    const onCpu = engineAdadelta(lr, rho, eps);
+    onCpu.kerasUpdate = true;
+    for (let step = 0; step < 3; step++) onCpu.minimize(() => tf.sum(tf.square(v)).div(2) as tf.Scalar);
+    const cpu = v.dataSync();
+    expected.forEach((e, j) => assert.ok(Math.abs(cpu[j] - e) < 1e-5, `cpu w[${j}] ${cpu[j]} vs ${e}`));
+    onCpu.dispose();
+  } finally {
+    await tf.setBackend('digits-engine');
+  }
 });
 
 test('training leaves no tensors behind', async (t) => {
