@@ -5,8 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import type { TrainConfig, TrainEvent, TrainResult } from '../../train/train.ts';
-import type { OptimizerName, ScheduleName } from '../../train/recipes.ts';
+import type { OptimizerName, ScheduleName, TrainConfig, TrainEvent, TrainResult } from '../../train/index.ts';
 import { UsageError, describeError, parseIntFlag, parseNumberFlag } from '../errors.ts';
 
 interface TrainFlags {
@@ -66,12 +65,8 @@ export function registerTrainCommand(program: Command): void {
 }
 
 async function trainCommand(flags: TrainFlags, command: Command): Promise<number> {
-  const [{ RECIPES }, trainModule, { ARCHITECTURES, isArchName }] = await Promise.all([
-    import('../../train/recipes.ts'),
-    import('../../train/train.ts'),
-    import('../../model/index.ts'),
-  ]);
-  const { checkConfig, prepareOutput, readRunCheckpoint, train, TrainConfigError } = trainModule;
+  const [trainPart, { ARCHITECTURES, isArchName }] = await Promise.all([import('../../train/index.ts'), import('../../model/index.ts')]);
+  const { RECIPES, checkConfig, prepareOutput, readRunCheckpoint, train, TrainConfigError } = trainPart;
   if (!isArchName(flags.arch)) throw new UsageError(`--arch: unknown architecture '${flags.arch}': choose one of ${ARCHITECTURES.join(', ')}`);
   if (flags.schedule !== undefined && flags.schedule !== 'one-cycle' && flags.schedule !== 'constant') {
     throw new UsageError(`--schedule must be one-cycle or constant, got '${flags.schedule}'`);
