@@ -7,6 +7,7 @@
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import sharp from 'sharp';
 import { pathToFileURL } from 'node:url';
 import { composeNumber, seededRandom, type InkMap, type RgbaImage } from '../src/vision/index.ts';
@@ -243,6 +244,7 @@ export async function main(args: string[]): Promise<void> {
   const classifier = await loadClassifier(resolve(flags.model));
   const mnist = loadMnistTest(flags.dataDir);
 
+  if (!flags.json) console.log(`model ${flags.model}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (only the ms figures depend on it)`);
   // The model alone on the original 28x28 test digits: a number is at best as right as all its digits are.
   const rawRight = await digitsReadRight(mnist, classifier);
 

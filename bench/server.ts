@@ -9,7 +9,7 @@
 // The server runs in a child process (its own event loop, as in production; it reports its memory and
 // tensor count over IPC), and autocannon fires from this one.
 import { fork } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,6 +74,8 @@ export async function main(args: string[]): Promise<void> {
   const shoot = (amount?: number) =>
     fire({ url, bodies, connections, ...(amount ? { amount } : { duration: seconds }) });
 
+  // a busy shared machine skews every wall-clock figure; server CPU per request is the steadier one
+  log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
   const meanBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
   log(`bodies: ${bodies.length} different ${size}x${size} single-digit PNGs (0-9, jittered; ${meanBytes} bytes on average) in turn; ${connections} connections; ${imageWorkers} image worker threads; ${engineThreads} engine threads`);
