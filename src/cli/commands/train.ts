@@ -173,6 +173,9 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
   } finally {
     show.stop();
     process.off('SIGINT', onSigint);
+    // The run is over (its checkpoint or model written): a relayed Ctrl-C arriving now must not kill the
+    // process with a signal instead of the exit code below.
+    process.on('SIGINT', () => {});
     await engine.disposeEngine();
   }
   if (result.status === 'interrupted') {
