@@ -104,7 +104,8 @@ export interface TrainMetrics {
   testLoss: number | null;
   ece: number | null; // on the test set, after temperature scaling
   eceBeforeCalibration: number | null;
-  temperature: number;
+  temperature: number; // fitted on the validation split (1 without one)
+  validationEce: { before: number; after: number } | null; // on the validation split, at T = 1 and at the fitted T
   valAccuracy: number | null;
   bestEpoch: number;
   parameters: number;
@@ -431,12 +432,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     onEvent({ type: 'finishing' });
     if (bestWeights) setWeightArrays(model, bestWeights, 'best weights');
     let temperature = 1;
+    let validationEce: TrainMetrics['validationEce'] = null;
     if (validation.count > 0) {
       const fit = fitTemperature(await modelLogits(model, validation.images, validation.count), validation.labels);
       temperature = fit.temperature;
+      validationEce = { before: fit.eceBefore, after: fit.eceAfter };
       onEvent({ type: 'calibrated', temperature, eceBefore: fit.eceBefore, eceAfter: fit.eceAfter });
     }
-    const metrics = await finalMetrics(model, data, state, temperature, options);
+    const metrics = await finalMetrics(model, data, state, temperature, validationEce, options);
     await saveModel(model, out, { arch: config.arch, temperature, validation: config.validation, seed: config.seed });
     await writeFileAtomic(join(out, 'metrics.json'), new TextEncoder().encode(`${JSON.stringify(metrics, null, 2)}\n`));
     await writeFileAtomic(join(out, 'metrics.jsonl'), await readFile(join(out, '.train', 'metrics.jsonl')));
@@ -486,7 +489,14 @@ async function writeMetricsLog(out: string, history: EpochRecord[]): Promise<voi
   await writeFileAtomic(join(out, '.train', 'metrics.jsonl'), new TextEncoder().encode(text));
 }
 
-async function finalMetrics(model: tf.LayersModel, data: TrainData, state: RunState, temperature: number, options: TrainOptions): Promise<TrainMetrics> {
+async function finalMetrics(
+  model: tf.LayersModel,
+  data: TrainData,
+  state: RunState,
+  temperature: number,
+  validationEce: TrainMetrics['validationEce'],
+  options: TrainOptions,
+): Promise<TrainMetrics> {
   let testAccuracy: number | null = null;
   let testLoss: number | null = null;
   let ece: number | null = null;
@@ -508,6 +518,7 @@ async function finalMetrics(model: tf.LayersModel, data: TrainData, state: RunSt
     ece,
     eceBeforeCalibration,
     temperature,
+    validationEce,
     valAccuracy: state.best?.valAccuracy ?? null,
     bestEpoch: state.best?.epoch ?? state.config.epochs,
     parameters,
