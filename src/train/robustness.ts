@@ -2,9 +2,10 @@
 // re-centred by our own preprocessing, and digits we draw ourselves as pen strokes. Drawn digits differ from
 // MNIST in exactly these ways, so these accuracies predict the app better than the clean test accuracy does.
 // Every transform is deterministic: randomness comes from `seededRandom(seed)`.
-import { allDigitStrokes, jitterStrokes, renderStrokes, seededRandom, toMnistImage, MNIST_SIZE } from '../vision/index.ts';
+import { allDigitStrokes, seededRandom, toMnistImage, MNIST_SIZE } from '../vision/index.ts';
 import type { InkMap } from '../vision/index.ts';
 import { argmaxRows, DIGIT_CLASSES } from './evaluate.ts';
+import { drawTemplateDigit } from './stroke-digits.ts';
 
 const PIXELS = MNIST_SIZE * MNIST_SIZE; // 784
 
@@ -161,11 +162,7 @@ export function penStrokeSet(options: PenStrokeOptions = {}): RobustnessSet {
     for (const size of sizes) {
       for (const pen of penWidths) {
         for (let copy = 0; copy < copies; copy++) {
-          const strokes = jitterStrokes(template.strokes, random, 1);
-          const margin = Math.ceil(size * 0.25);
-          const canvas = size + 2 * margin;
-          const ink = renderStrokes(strokes, { width: canvas, height: canvas, box: [margin, margin, size, size], thickness: Math.max(1, pen * size) });
-          images.push(toMnistImage(ink));
+          images.push(drawTemplateDigit(template.strokes, random, { size, pen, jitter: 1 }));
           labels.push(template.digit);
         }
       }
