@@ -5,10 +5,12 @@ import { WorkerPoolReader } from '../../src/server/image-reader.ts';
 import type { DigitClassifier, Reading } from '../../src/recognize/types.ts';
 import { inkCountingClassifier, numberPng } from './helpers.ts';
 
-test('with image worker threads, images read the same as on the main thread, and bad ones fail the same', async () => {
+test('with image worker threads, images read the same as on the main thread, and bad ones fail the same', async (t) => {
   const classifier = inkCountingClassifier();
-  const pooled = await createServer({ classifier, imageWorkers: 2 });
+  // A generous deadline: workers start by compiling their modules, which a loaded CI machine can make slow.
+  const pooled = await createServer({ classifier, imageWorkers: 2, timeoutMs: 60_000 });
   const inThread = await createServer({ classifier });
+  t.after(() => Promise.all([pooled.close(), inThread.close()])); // a failed assertion must not leave workers running
   const pages = await Promise.all(['31', '4', '905'].map((digits) => numberPng(digits)));
   const post = (app: typeof pooled, payload: Buffer) =>
     app.inject({ method: 'POST', url: '/api/predict', headers: { 'content-type': 'image/png' }, payload });
@@ -22,16 +24,16 @@ test('with image worker threads, images read the same as on the main thread, and
   assert.deepEqual(fromPool.map((r) => r.json<Reading>().items.length), [2, 1, 3]);
   assert.equal(truncated.statusCode, 422);
   assert.equal(truncated.json().error.code, 'corrupt-image');
-  await pooled.close();
-  await inThread.close();
 });
 
-test('a worker still busy with an image after the deadline is replaced, failing that read, and the pool keeps reading', async () => {
+test('a worker still busy with an image after the deadline is replaced, failing that read, and the pool keeps reading', async (t) => {
   let hang = true;
   const classifier: DigitClassifier = {
     classify: (images, count) => (hang ? new Promise(() => {}) : inkCountingClassifier().classify(images, count)),
   };
-  const reader = new WorkerPoolReader(classifier, {}, 1, 1500);
+  // 5 s: long enough for a replacement worker to start and read on a loaded machine.
+  const reader = new WorkerPoolReader(classifier, {}, 1, 5000);
+  t.after(() => reader.close());
   const png = await numberPng('6');
 
   await assert.rejects(reader.read(png), /image worker stopped/); // without the watchdog this would never settle
@@ -39,5 +41,4 @@ test('a worker still busy with an image after the deadline is replaced, failing 
   hang = false;
   const reading = await reader.read(png);
   assert.equal(reading.items.length, 1);
-  await reader.close();
 });
