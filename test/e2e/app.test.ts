@@ -250,7 +250,8 @@ describe('drawing app, bad input', { skip: skipReason ?? noModel ?? false }, () 
     await page.mouse.up();
     assert.equal(await settledPrediction(page), '');
     assert.match(await statusText(page), /scribble/i);
-    assert.ok(Date.now() - started < 10_000, 'the page stayed responsive');
+    // A hang check, not a speed target (that is bench web's): generous, so a loaded CI machine passes.
+    assert.ok(Date.now() - started < 60_000, 'the page did not freeze');
     assert.deepEqual(errors, []);
     await context.close();
   });
