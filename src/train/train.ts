@@ -18,7 +18,7 @@ import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.t
 import type { NamedArray } from './checkpoint.ts';
 import { fitTemperature } from './calibrate.ts';
 import { accuracy, crossEntropyFromLogits, expectedCalibrationError, softmax } from './evaluate.ts';
-import { modelLogits } from './evaluate-model.ts';
+import { bytesToUnit, modelLogits } from './evaluate-model.ts';
 import { learningRateAt } from './schedule.ts';
 import type { OptimizerName, ScheduleName } from './recipes.ts';
 import { strokeDigits } from './stroke-digits.ts';
@@ -280,7 +280,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const strokes = strokeDigits(Math.round(mnistCount * config.strokeDigits), mixSeeds(config.seed, 0x57e0));
   const poolCount = mnistCount + strokes.labels.length;
   const pool = new Float32Array(poolCount * PIXELS);
-  for (let i = 0; i < mnistCount * PIXELS; i++) pool[i] = data.train.images[i] / 255;
+  pool.set(bytesToUnit(data.train.images.subarray(0, mnistCount * PIXELS)));
   pool.set(strokes.images, mnistCount * PIXELS);
   const poolLabels = new Uint8Array(poolCount);
   poolLabels.set(data.train.labels.subarray(0, mnistCount));
@@ -478,10 +478,7 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf
 }
 
 function unitImages(set: MnistSet, from: number, to: number): { images: Float32Array; labels: Uint8Array; count: number } {
-  const images = new Float32Array((to - from) * PIXELS);
-  const bytes = set.images.subarray(from * PIXELS, to * PIXELS);
-  for (let i = 0; i < images.length; i++) images[i] = bytes[i] / 255;
-  return { images, labels: set.labels.slice(from, to), count: to - from };
+  return { images: bytesToUnit(set.images.subarray(from * PIXELS, to * PIXELS)), labels: set.labels.slice(from, to), count: to - from };
 }
 
 async function writeMetricsLog(out: string, history: EpochRecord[]): Promise<void> {
