@@ -38,7 +38,12 @@ export interface TrainConfig {
   strokeDigits: number; // extra pen-stroke digits as a fraction of the MNIST training images
   seed: number;
   validation: number; // images held out from the end of the training set
+  /** The last this-many epochs (all, if more) augment only half of each batch: the run ends on images like the test set's. */
+  cleanTail?: number;
 }
+
+/** The share of each batch augmented in the clean tail (the rest go in as they are). */
+const CLEAN_TAIL_AUGMENTED = 0.5;
 
 export interface TrainData {
   train: MnistSet;
@@ -177,10 +182,29 @@ export function checkConfig(config: TrainConfig, trainCount?: number): void {
   if (!Number.isInteger(config.validation) || config.validation < 0) fail(`validation must be a whole number of images (0 or more), got ${config.validation}`);
   if (!(config.strokeDigits >= 0 && config.strokeDigits <= 1)) fail(`stroke digits must be a fraction from 0 to 1, got ${config.strokeDigits}`);
   if (!Number.isInteger(config.seed)) fail(`seed must be a whole number, got ${config.seed}`);
+  const cleanTail = config.cleanTail ?? 0;
+  if (!Number.isInteger(cleanTail) || cleanTail < 0) fail(`clean tail must be a whole number of epochs (0 or more), got ${cleanTail}`);
   if (trainCount !== undefined) {
     if (config.validation >= trainCount) fail(`validation (${config.validation}) must leave training images: the training set has ${trainCount}`);
     if (config.batchSize > trainCount - config.validation) fail(`batch size ${config.batchSize} is larger than the ${trainCount - config.validation} training images`);
   }
+}
+
+/**
+ * The model's inputs for batch `batch` of epoch `epoch` (0-based): `gathered` (batchSize images in 0..1) augmented,
+ * or, in the clean tail, only its first half augmented (the order is shuffled, so that is a random half).
+ */
+export function batchInputs(config: TrainConfig, epoch: number, batch: number, gathered: Float32Array, inputs: Float32Array): void {
+  const { batchSize } = config;
+  if (!config.augment) {
+    inputs.set(gathered.subarray(0, batchSize * PIXELS));
+    return;
+  }
+  const inTail = epoch >= config.epochs - (config.cleanTail ?? 0);
+  const augmented = inTail ? Math.round(batchSize * CLEAN_TAIL_AUGMENTED) : batchSize;
+  // A fresh stream per (seed, epoch, batch): a resumed run augments its batches exactly as before.
+  augmentImages(gathered, augmented, inputs, new Random(mixSeeds(config.seed, epoch, batch)));
+  inputs.set(gathered.subarray(augmented * PIXELS, batchSize * PIXELS), augmented * PIXELS);
 }
 
 /** The checkpoint of a run writing into `out`. */
@@ -352,9 +376,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           return { status: 'interrupted', checkpoint: checkpointPath(out), epoch: epoch + 1, batchesDone: state.batch };
         }
         gatherBatch(pool, poolLabels, order, state.batch * batchSize, batchSize, gathered, labels);
-        // A fresh stream per (seed, epoch, batch): a resumed run augments its batches exactly as before.
-        if (config.augment) augmentImages(gathered, batchSize, inputs, new Random(mixSeeds(config.seed, epoch, state.batch)));
-        else inputs.set(gathered);
+        batchInputs(config, epoch, state.batch, gathered, inputs);
         lr = learningRateAt(config.schedule, config.lr, state.step, totalSteps);
         setLearningRate(optimizer, lr);
         seedDropout(model, config.seed, state.step);

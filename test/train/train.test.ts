@@ -12,7 +12,7 @@ import { useEngine } from '../../src/engine/index.ts';
 import { buildModel, loadModel } from '../../src/model/node.ts';
 import type { MnistSet } from '../../src/data/index.ts';
 import { strokeDigits } from '../../src/train/stroke-digits.ts';
-import { checkpointPath, train, TrainConfigError } from '../../src/train/train.ts';
+import { batchInputs, checkpointPath, train, TrainConfigError } from '../../src/train/train.ts';
 import type { TrainConfig, TrainEvent } from '../../src/train/train.ts';
 import { CheckpointError } from '../../src/train/checkpoint.ts';
 import { learningRateAt } from '../../src/train/schedule.ts';
@@ -243,4 +243,29 @@ test('each epoch visits every image once, in an order fixed by (seed, epoch)', a
   assert.deepEqual(epochOrder(1000, 3, 0), order);
   assert.notDeepEqual(epochOrder(1000, 3, 1), order);
   assert.notDeepEqual(epochOrder(1000, 4, 0), order);
+});
+
+test('in the clean tail only half of each batch is augmented; before it, all of it', () => {
+  const pixels = 28 * 28;
+  const tailConfig = config({ epochs: 5, cleanTail: 2, batchSize: 8 });
+  const gathered = trainSet.images.slice(0, 8 * pixels);
+  const unit = Float32Array.from(gathered, (v) => v / 255);
+  const changed = (inputs: Float32Array) =>
+    Array.from({ length: 8 }, (_, n) => inputs.subarray(n * pixels, (n + 1) * pixels).some((v, i) => Math.abs(v - unit[n * pixels + i]) > 1e-6));
+  const inputs = new Float32Array(8 * pixels);
+  batchInputs(tailConfig, 2, 0, unit, inputs); // epoch 3 of 5: before the tail
+  assert.deepEqual(changed(inputs), Array(8).fill(true));
+  batchInputs(tailConfig, 3, 0, unit, inputs); // epoch 4 of 5: in the tail
+  assert.deepEqual(changed(inputs), [true, true, true, true, false, false, false, false]);
+  batchInputs(config({ augment: false, batchSize: 8, cleanTail: 2 }), 0, 0, unit, inputs);
+  assert.deepEqual(changed(inputs), Array(8).fill(false));
+});
+
+test('a clean tail longer than the run cleans every epoch; a negative one is refused', async (t) => {
+  const inputs = new Float32Array(8 * 784);
+  const unit = Float32Array.from(trainSet.images.subarray(0, 8 * 784), (v) => v / 255);
+  batchInputs(config({ epochs: 2, cleanTail: 9, batchSize: 8 }), 0, 0, unit, inputs);
+  assert.deepEqual(inputs.subarray(4 * 784), unit.subarray(4 * 784));
+  const out = await tempOut(t);
+  await assert.rejects(train({ config: config({ cleanTail: -1 }), out, data: { train: trainSet } }), (e: Error) => e instanceof TrainConfigError && /clean tail/.test(e.message));
 });

@@ -19,6 +19,7 @@ interface TrainFlags {
   validation?: number;
   augment?: boolean;
   strokeDigits?: number;
+  cleanTail?: number;
   schedule?: string;
   dataDir?: string;
   threads?: number;
@@ -37,6 +38,7 @@ const CONFIG_FLAGS: [keyof TrainFlags, keyof TrainConfig, string][] = [
   ['augment', 'augment', '--augment'],
   ['strokeDigits', 'strokeDigits', '--stroke-digits'],
   ['schedule', 'schedule', '--schedule'],
+  ['cleanTail', 'cleanTail', '--clean-tail'],
 ];
 
 export function registerTrainCommand(program: Command): void {
@@ -54,6 +56,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--augment', "augment the training images (rotation, scale, shear, shift, thickness, elastic); default: the recipe's")
     .option('--no-augment', 'train on the images as they are')
     .option('--stroke-digits <fraction>', "extra digits drawn from our pen-stroke templates, as a fraction of MNIST's (default: the recipe's)", parseNumberFlag('--stroke-digits', 0, 1))
+    .option('--clean-tail <epochs>', "the last this-many epochs augment only half of each batch (default: the recipe's; default arch 4)", parseIntFlag('--clean-tail', 0, 10_000))
     .option('--schedule <name>', "learning-rate schedule: one-cycle or constant (default: the recipe's)")
     .option('--data-dir <dir>', 'folder with the MNIST files (default: $DIGITS_DATA_DIR, else the user cache; fetched if missing)')
     .option('--threads <n>', 'engine threads (default: all cores)', parseIntFlag('--threads', 1, 256))
@@ -98,6 +101,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
         strokeDigits: flags.strokeDigits ?? recipe.strokeDigits,
         seed: flags.seed,
         validation: flags.validation ?? recipe.validation,
+        cleanTail: flags.cleanTail ?? recipe.cleanTail,
       };
       checkConfig(config);
       const unfinished = await readRunCheckpoint(out).catch(() => null);
