@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import type { RgbaImage } from '../vision/types.ts';
 import { decodeBmp } from './bmp.ts';
 import { ImageDecodeError } from './errors.ts';
+import { decodeSmallPng } from './png.ts';
 
 /** Decoded images may have at most this many pixels (25 megapixels: a 6000x4000 phone photo fits). */
 export const MAX_INPUT_PIXELS = 25_000_000;
@@ -40,6 +41,10 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     throw new ImageDecodeError('unsupported-format', 'not a PNG, JPEG, WebP, GIF or BMP image');
   }
   if (format === 'bmp') return decodeBmp(bytes, maxPixels);
+  if (format === 'png') {
+    const small = decodeSmallPng(bytes, maxPixels); // null: sharp's to decode, or to refuse
+    if (small) return small;
+  }
 
   try {
     // failOn 'warning' turns libvips' "premature end of data" warnings on truncated files into errors.

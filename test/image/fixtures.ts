@@ -42,7 +42,7 @@ export function encodeBmp(image: RgbaImage, bitsPerPixel: 8 | 24 | 32, topDown =
   return out;
 }
 
-function pngChunk(type: string, data: Uint8Array): Buffer {
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
@@ -66,3 +66,51 @@ export function pngClaimingSize(width: number, height: number): Buffer {
   ]);
 }
 
+
+export interface PngParts {
+  width: number;
+  height: number;
+  depth: number; // bits per channel
+  colour: number; // PNG colour type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA
+  rows: Uint8Array[]; // each row's bytes, unfiltered
+  filter?: (y: number) => number; // the filter (0-4) row y is written with; default y % 5, so every filter shows up; > 4 makes a broken file
+  chunks?: Buffer[]; // extra chunks after IHDR (PLTE, tRNS, gAMA...)
+}
+
+/** A PNG assembled by hand, so tests control its filters, depths and chunks. */
+export function encodePng(parts: PngParts): Buffer {
+  const { width, height, depth, colour, rows } = parts;
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colour] ?? 1;
+  const bytesPerPixel = Math.max(1, (depth * channels) >> 3);
+  const filtered: number[] = [];
+  rows.forEach((row, y) => {
+    const filter = parts.filter?.(y) ?? y % 5;
+    const above = y > 0 ? rows[y - 1] : new Uint8Array(row.length);
+    filtered.push(filter);
+    for (let x = 0; x < row.length; x++) {
+      const left = x >= bytesPerPixel ? row[x - bytesPerPixel] : 0;
+      const corner = x >= bytesPerPixel ? above[x - bytesPerPixel] : 0;
+      const p = left + above[x] - corner;
+      const paeth =
+        Math.abs(p - left) <= Math.abs(p - above[x]) && Math.abs(p - left) <= Math.abs(p - corner)
+          ? left
+          : Math.abs(p - above[x]) <= Math.abs(p - corner)
+            ? above[x]
+            : corner;
+      const predicted = filter <= 4 ? [0, left, above[x], (left + above[x]) >> 1, paeth][filter] : 0; // > 4: no such filter
+      filtered.push((row[x] - predicted) & 255);
+    }
+  });
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = depth;
+  header[9] = colour;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    ...(parts.chunks ?? []),
+    pngChunk('IDAT', deflateSync(Buffer.from(filtered))),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
+}
