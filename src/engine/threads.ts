@@ -12,9 +12,12 @@ const JOINED = 4; // workers that joined this job, | CLOSED once the caller stop
 const CONTROL_WORDS = 5;
 const CLOSED = 1 << 30;
 
-// Spin this many checks of the control word before sleeping: a wake-up from Atomics.wait costs tens of
-// microseconds, longer than a small kernel, and a training step calls kernels back to back.
-const WORKER_SPIN = 20000;
+// Workers spin on the control word for this long after their last job before sleeping: a wake-up from
+// Atomics.wait costs tens of microseconds (more on a busy machine), as long as a small kernel, and both a
+// training step and one image's inference call kernels with gaps of tens of microseconds of JavaScript
+// between them (tfjs bookkeeping, the caller's own single-threaded kernels, the next predict call).
+// (OpenMP runtimes spin for 200 ms by default; this keeps the cost of an idle pool to a millisecond of CPU.)
+const WORKER_SPIN_MS = 2;
 const CALLER_SPIN = 50_000;
 
 const WORKER_SOURCE = `
@@ -24,9 +27,15 @@ const start = ({ module, memory, control, index }, post) => {
   let seen = Atomics.load(ctl, ${GENERATION});
   post('ready');
   for (;;) {
-    let spins = 0;
+    let spins = 0, spinStart = 0;
     while (Atomics.load(ctl, ${GENERATION}) === seen) {
-      if (++spins > ${WORKER_SPIN}) Atomics.wait(ctl, ${GENERATION}, seen);
+      if ((++spins & 1023) !== 0) continue;
+      const now = performance.now();
+      if (spinStart === 0) spinStart = now;
+      else if (now - spinStart > ${WORKER_SPIN_MS}) {
+        Atomics.wait(ctl, ${GENERATION}, seen);
+        spinStart = 0;
+      }
     }
     seen = Atomics.load(ctl, ${GENERATION});
     // join the job unless the caller has closed it (it did every unit itself): a late worker then touches

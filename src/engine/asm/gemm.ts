@@ -298,3 +298,77 @@ export function sgemm(M: i32, N: i32, K: i32, A: usize, rsA: i32, csA: i32, B: u
   packB(K, N, B, rsB, csB, packBuf, 0, (N + NR - 1) / NR);
   gemmPacked(M, 0, N, K, A, rsA, csA, packBuf, C, ldc, accumulate, scratch);
 }
+
+// A single row of C: c (1, n0..n1) (+)= a (1,K) * packed B, a matrix-vector product. Bound by reading B
+// (a dense layer on one image reads its whole weight matrix for 2 FLOP per weight), so no A packing (a
+// quarter-used MR-row panel per KC block and per call) and no C tiles: B's panels stream once, four at a
+// time, each a[k] splatted once for all four. Element k of a is at a + k*csA floats. n0 is a multiple of NR.
+// Each column is one running sum over k in order, whichever loop computes it, so the result does not depend
+// on how columns were shared out between threads.
+export function gemvPacked(n0: i32, n1: i32, K: i32, a: usize, csA: i32, Bp: usize, c: usize, accumulate: bool, edge: usize): void {
+  const panelStride = (<usize>K * NR) << 2;
+  const aStep = <usize>csA << 2;
+  let j = n0;
+  // four whole panels (32 columns) at a time
+  for (; j + 4 * NR <= n1; j += 4 * NR) {
+    let b = Bp + <usize>(j / NR) * panelStride;
+    let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
+    let r0 = f32x4.splat(0), r1 = f32x4.splat(0), s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+    let ak = a;
+    for (let k = 0; k < K; k++) {
+      const av = v128.load32_splat(ak);
+      p0 = f32x4.add(p0, f32x4.mul(av, v128.load(b)));
+      p1 = f32x4.add(p1, f32x4.mul(av, v128.load(b, 16)));
+      q0 = f32x4.add(q0, f32x4.mul(av, v128.load(b + panelStride)));
+      q1 = f32x4.add(q1, f32x4.mul(av, v128.load(b + panelStride, 16)));
+      r0 = f32x4.add(r0, f32x4.mul(av, v128.load(b + panelStride * 2)));
+      r1 = f32x4.add(r1, f32x4.mul(av, v128.load(b + panelStride * 2, 16)));
+      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + panelStride * 3)));
+      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b + panelStride * 3, 16)));
+      ak += aStep;
+      b += NR << 2;
+    }
+    const out = c + (<usize>j << 2);
+    if (accumulate) {
+      p0 = f32x4.add(v128.load(out), p0); p1 = f32x4.add(v128.load(out, 16), p1);
+      q0 = f32x4.add(v128.load(out, 32), q0); q1 = f32x4.add(v128.load(out, 48), q1);
+      r0 = f32x4.add(v128.load(out, 64), r0); r1 = f32x4.add(v128.load(out, 80), r1);
+      s0 = f32x4.add(v128.load(out, 96), s0); s1 = f32x4.add(v128.load(out, 112), s1);
+    }
+    v128.store(out, p0); v128.store(out, p1, 16);
+    v128.store(out, q0, 32); v128.store(out, q1, 48);
+    v128.store(out, r0, 64); v128.store(out, r1, 80);
+    v128.store(out, s0, 96); v128.store(out, s1, 112);
+  }
+  // the rest, one panel at a time (the last one possibly partial: through edge)
+  for (; j < n1; j += NR) {
+    const nr = min(NR, n1 - j);
+    let b = Bp + <usize>(j / NR) * panelStride;
+    let p0 = f32x4.splat(0), p1 = f32x4.splat(0);
+    let ak = a;
+    for (let k = 0; k < K; k++) {
+      const av = v128.load32_splat(ak);
+      p0 = f32x4.add(p0, f32x4.mul(av, v128.load(b)));
+      p1 = f32x4.add(p1, f32x4.mul(av, v128.load(b, 16)));
+      ak += aStep;
+      b += NR << 2;
+    }
+    const out = c + (<usize>j << 2);
+    if (nr == NR) {
+      if (accumulate) {
+        p0 = f32x4.add(v128.load(out), p0);
+        p1 = f32x4.add(v128.load(out, 16), p1);
+      }
+      v128.store(out, p0);
+      v128.store(out, p1, 16);
+    } else {
+      v128.store(edge, p0);
+      v128.store(edge, p1, 16);
+      for (let q = 0; q < nr; q++) {
+        const v = load<f32>(edge + (<usize>q << 2));
+        const o = out + (<usize>q << 2);
+        store<f32>(o, accumulate ? load<f32>(o) + v : v);
+      }
+    }
+  }
+}

@@ -1,11 +1,12 @@
 // The thread pool's entry point: every thread (the caller as thread 0, workers as 1..threads-1) calls
 // runTask on the same task record and takes work units from it until none are left.
 // A task record is i32 words: kind, the shared unit counter (starts at 0), then the kind's arguments.
-import { MC, MR, NC, NR, gemmPacked, packB } from './gemm';
+import { MC, MR, NC, NR, gemmPacked, gemvPacked, packB } from './gemm';
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv';
 import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
 import { binaryRange, reluGradRange, unaryRange } from './elementwise';
+import { winogradConvForward } from './winograd';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
@@ -19,6 +20,7 @@ export const TASK_ADADELTA = 9; // g w accGrad accUpdate accGradOut accUpdateOut
 export const TASK_BINARY = 10; // op layout a b out n inner chunk
 export const TASK_UNARY = 11; // op x out n chunk
 export const TASK_RELU_GRAD = 12; // dy x dx n chunk
+export const TASK_WINOGRAD_FORWARD = 13; // geom x Up bias activation y T scratchBase scratchStride
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -61,7 +63,12 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     const Bp = <usize>arg(task, 6), C = <usize>arg(task, 7), ldc = arg(task, 8), accumulate = arg(task, 9) != 0;
     const scratch = <usize>arg(task, 10) + <usize>thread * <usize>arg(task, 11);
     const chunk = arg(task, 12), splitColumns = arg(task, 13) != 0;
-    if (splitColumns) {
+    if (splitColumns && M == 1) {
+      // one row (a dense layer on one image): a matrix-vector product streaming B
+      for (let n0 = nextUnit(task) * chunk; n0 < N; n0 = nextUnit(task) * chunk) {
+        gemvPacked(n0, min(N, n0 + chunk), K, A, csA, Bp, C, accumulate, scratch);
+      }
+    } else if (splitColumns) {
       for (let n0 = nextUnit(task) * chunk; n0 < N; n0 = nextUnit(task) * chunk) {
         gemmPacked(M, n0, min(N, n0 + chunk), K, A, rsA, csA, Bp, C, ldc, accumulate, scratch);
       }
@@ -86,6 +93,9 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
   } else if (kind == TASK_CONV_BACKPROP_INPUT) {
     const scratch = <usize>arg(task, 5) + <usize>thread * <usize>arg(task, 6);
     conv2dBackpropInput(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), scratch, task + COUNTER);
+  } else if (kind == TASK_WINOGRAD_FORWARD) {
+    const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
+    winogradConvForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
   } else if (kind == TASK_MAX_POOL) {
     maxPoolForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), task + COUNTER);
   } else if (kind == TASK_MAX_POOL_GRAD) {

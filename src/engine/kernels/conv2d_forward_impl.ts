@@ -3,8 +3,9 @@ import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { TASK_CONV_FORWARD, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
-import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { allocConvScratch, evenTilePixels, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
+import { runWinogradConv, usesWinograd } from './conv2d_winograd_impl.ts';
 
 /** Returns null where the engine does not cover the case (caller runs the cpu kernel). */
 export function engineConv2D(
@@ -32,9 +33,16 @@ export function engineConv2D(
   const xPtr = inputOffset(rt, xValues);
   const biasPtr = biasValues ? inputOffset(rt, biasValues) : 0;
   const y = allocOutput(rt, outSize);
-  const tileP = tilePixels(K);
+  if (usesWinograd(info)) {
+    runWinogradConv(rt, info, geom, xPtr, filter, fValues, biasPtr, activation, y.ptr);
+    const out = y.values();
+    arena.reset();
+    return backend.makeTensorInfo(info.outShape, 'float32', out);
+  }
   const pixels = info.batchSize * info.outHeight * info.outWidth;
+  let tileP = tilePixels(K);
   const threads = Math.min(threadsFor(rt, 2 * outSize * K), Math.ceil(pixels / tileP));
+  if (threads > 1) tileP = evenTilePixels(pixels, tileP, threads);
   // the filter is already the (K,outC) B matrix; packed once for every tile and thread
   const packed = packedOperandB(rt, filter, fValues, K, outC, outC, 1, threads);
   const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);

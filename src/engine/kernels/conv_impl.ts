@@ -24,6 +24,16 @@ export function tilePixels(K: number): number {
   return Math.max(16, Math.min(1024, Math.floor(TILE_FLOATS / K / 4) * 4));
 }
 
+/**
+ * Tiles of at most maxP pixels (a multiple of 4) that share `pixels` evenly between `threads`: a whole number
+ * of equal tiles per thread. One image (576 pixels of the Keras CNN's second conv, tiles of 112) otherwise
+ * leaves a short sixth tile and one thread with half as much work again as the other.
+ */
+export function evenTilePixels(pixels: number, maxP: number, threads: number): number {
+  const tiles = Math.ceil(Math.ceil(pixels / maxP) / threads) * threads;
+  return Math.max(4, Math.ceil(pixels / tiles / 4) * 4);
+}
+
 /** Per-thread scratch for conv passes: returns [base, stride] in bytes for `threads` threads. */
 export function allocConvScratch(rt: EngineRuntime, K: number, outC: number, tileP: number, threads: number): [number, number] {
   const stride = Math.ceil((rt.exports.convScratchFloats(K, outC, tileP) * 4) / 64) * 64;

@@ -1,0 +1,207 @@
+// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2015), NHWC: each 2x2
+// block of output pixels ("tile") is computed from its 4x4 input patch d with 16 multiplies per channel pair
+// instead of 36:  Y (2,2) = A^T [ (G g G^T) (.) (B^T d B) ] A.  The elementwise products summed over input
+// channels are 16 independent GEMMs, one per position xi of the 4x4 transform:
+//   M_xi (T, outC) = V_xi (T, inC) * U_xi (inC, outC),  V = B^T d B per tile and channel, U = G g G^T.
+// 2.25x fewer FLOPs than the direct (im2col) GEMM, for a rounding error of the same order (the transforms only
+// add, subtract and halve). The forward pass only; used where one image's latency counts (see the kernel).
+// Threads take blocks of T tiles from a shared counter; every tile's result is the same whatever the blocks.
+import { gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
+
+// Geometry block of asm/conv.ts (i32 words)
+const G_BATCH = 0, G_IN_H = 1, G_IN_W = 2, G_IN_C = 3, G_OUT_H = 4, G_OUT_W = 5, G_OUT_C = 6;
+const G_PAD_TOP = 13, G_PAD_LEFT = 14;
+
+// @ts-ignore: decorator
+@inline function g(geom: usize, i: i32): i32 {
+  return load<i32>(geom + (<usize>i << 2));
+}
+
+/** Floats of the transformed, packed filter: 16 packed (inC, outC) B matrices. */
+export function winogradFilterFloats(inC: i32, outC: i32): i32 {
+  return 16 * packedBFloats(inC, outC);
+}
+
+/** Floats of per-thread scratch for blocks of T tiles: V (16,T,inC), M (16,T,outC), GEMM scratch. */
+export function winogradScratchFloats(inC: i32, outC: i32, T: i32): i32 {
+  return 16 * T * (inC + outC) + gemmScratchFloats();
+}
+
+// U_xi (inC,outC) = (G g G^T)[xi] for the filter f (3,3,inC,outC), into tmp (16,inC,outC), then each U_xi packed
+// (packB layout) into dst at xi * packedBFloats(inC,outC). G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]].
+export function winogradFilter(f: usize, inC: i32, outC: i32, tmp: usize, dst: usize): void {
+  const n = <usize>inC * <usize>outC; // floats of one (inC,outC) matrix
+  for (let e: usize = 0; e < n; e++) {
+    // g (3,3) of one (ci,co) pair: f[(fh*3 + fw) * n + e]
+    const g00 = load<f32>(f + ((0 * n + e) << 2)), g01 = load<f32>(f + ((1 * n + e) << 2)), g02 = load<f32>(f + ((2 * n + e) << 2));
+    const g10 = load<f32>(f + ((3 * n + e) << 2)), g11 = load<f32>(f + ((4 * n + e) << 2)), g12 = load<f32>(f + ((5 * n + e) << 2));
+    const g20 = load<f32>(f + ((6 * n + e) << 2)), g21 = load<f32>(f + ((7 * n + e) << 2)), g22 = load<f32>(f + ((8 * n + e) << 2));
+    // rows: t (4,3) = G g
+    const t00 = g00, t01 = g01, t02 = g02;
+    const t10 = <f32>0.5 * (g00 + g10 + g20), t11 = <f32>0.5 * (g01 + g11 + g21), t12 = <f32>0.5 * (g02 + g12 + g22);
+    const t20 = <f32>0.5 * (g00 - g10 + g20), t21 = <f32>0.5 * (g01 - g11 + g21), t22 = <f32>0.5 * (g02 - g12 + g22);
+    const t30 = g20, t31 = g21, t32 = g22;
+    // columns: u (4,4) = t G^T, row by row
+    storeFilterRow(tmp, n, e, 0, t00, t01, t02);
+    storeFilterRow(tmp, n, e, 1, t10, t11, t12);
+    storeFilterRow(tmp, n, e, 2, t20, t21, t22);
+    storeFilterRow(tmp, n, e, 3, t30, t31, t32);
+  }
+  const packed = <usize>packedBFloats(inC, outC) << 2;
+  for (let xi = 0; xi < 16; xi++) {
+    packB(inC, outC, tmp + ((<usize>xi * n) << 2), outC, 1, dst + <usize>xi * packed, 0, 0x7fffffff);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeFilterRow(tmp: usize, n: usize, e: usize, r: i32, a: f32, b: f32, c: f32): void {
+  const base = <usize>(r * 4);
+  store<f32>(tmp + (((base + 0) * n + e) << 2), a);
+  store<f32>(tmp + (((base + 1) * n + e) << 2), <f32>0.5 * (a + b + c));
+  store<f32>(tmp + (((base + 2) * n + e) << 2), <f32>0.5 * (a - b + c));
+  store<f32>(tmp + (((base + 3) * n + e) << 2), c);
+}
+
+// V[xi][t] (inC) = (B^T d B)[xi] for the T tiles from tile t0 (flat over batch, tile rows, tile columns); pixels
+// of d outside the image (padding, the far edge) are 0. B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+// Four channels at a time: inC is a multiple of 4.
+function inputTransform(geom: usize, x: usize, t0: i32, T: i32, V: usize): void {
+  const inH = g(geom, G_IN_H), inW = g(geom, G_IN_W), inC = g(geom, G_IN_C);
+  const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W);
+  const padTop = g(geom, G_PAD_TOP), padLeft = g(geom, G_PAD_LEFT);
+  const tilesW = (outW + 1) >> 1, tilesH = (outH + 1) >> 1;
+  const pixelBytes = <usize>inC << 2;
+  const xiStride = (<usize>T * <usize>inC) << 2; // bytes between V_xi and V_xi+1
+  const zero = f32x4.splat(0);
+  for (let t = 0; t < T; t++) {
+    const tile = t0 + t;
+    const b = tile / (tilesH * tilesW);
+    const rem = tile - b * tilesH * tilesW;
+    const ih0 = (rem / tilesW) * 2 - padTop;
+    const iw0 = (rem % tilesW) * 2 - padLeft;
+    const image = x + <usize>b * <usize>inH * <usize>inW * pixelBytes;
+    const inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= inH && iw0 + 4 <= inW;
+    const out = V + ((<usize>t * <usize>inC) << 2);
+    for (let c = 0; c < inC; c += 4) {
+      const cOff = <usize>c << 2;
+      // d (4,4) of four channels, row by row; t = B^T d on the rows as they come
+      let r0c0 = zero, r0c1 = zero, r0c2 = zero, r0c3 = zero;
+      let r1c0 = zero, r1c1 = zero, r1c2 = zero, r1c3 = zero;
+      let r2c0 = zero, r2c1 = zero, r2c2 = zero, r2c3 = zero;
+      let r3c0 = zero, r3c1 = zero, r3c2 = zero, r3c3 = zero;
+      if (inside) {
+        let p = image + (<usize>ih0 * <usize>inW + <usize>iw0) * pixelBytes + cOff;
+        const rowStep = <usize>inW * pixelBytes;
+        r0c0 = v128.load(p); r0c1 = v128.load(p + pixelBytes); r0c2 = v128.load(p + 2 * pixelBytes); r0c3 = v128.load(p + 3 * pixelBytes); p += rowStep;
+        r1c0 = v128.load(p); r1c1 = v128.load(p + pixelBytes); r1c2 = v128.load(p + 2 * pixelBytes); r1c3 = v128.load(p + 3 * pixelBytes); p += rowStep;
+        r2c0 = v128.load(p); r2c1 = v128.load(p + pixelBytes); r2c2 = v128.load(p + 2 * pixelBytes); r2c3 = v128.load(p + 3 * pixelBytes); p += rowStep;
+        r3c0 = v128.load(p); r3c1 = v128.load(p + pixelBytes); r3c2 = v128.load(p + 2 * pixelBytes); r3c3 = v128.load(p + 3 * pixelBytes);
+      } else {
+        r0c0 = pixel(image, inH, inW, pixelBytes, cOff, ih0, iw0); r0c1 = pixel(image, inH, inW, pixelBytes, cOff, ih0, iw0 + 1);
+        r0c2 = pixel(image, inH, inW, pixelBytes, cOff, ih0, iw0 + 2); r0c3 = pixel(image, inH, inW, pixelBytes, cOff, ih0, iw0 + 3);
+        r1c0 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 1, iw0); r1c1 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 1, iw0 + 1);
+        r1c2 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 1, iw0 + 2); r1c3 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 1, iw0 + 3);
+        r2c0 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 2, iw0); r2c1 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 2, iw0 + 1);
+        r2c2 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 2, iw0 + 2); r2c3 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 2, iw0 + 3);
+        r3c0 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 3, iw0); r3c1 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 3, iw0 + 1);
+        r3c2 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 3, iw0 + 2); r3c3 = pixel(image, inH, inW, pixelBytes, cOff, ih0 + 3, iw0 + 3);
+      }
+      // t = B^T d: rows d0-d2, d1+d2, d2-d1, d1-d3
+      const t0c0 = f32x4.sub(r0c0, r2c0), t0c1 = f32x4.sub(r0c1, r2c1), t0c2 = f32x4.sub(r0c2, r2c2), t0c3 = f32x4.sub(r0c3, r2c3);
+      const t1c0 = f32x4.add(r1c0, r2c0), t1c1 = f32x4.add(r1c1, r2c1), t1c2 = f32x4.add(r1c2, r2c2), t1c3 = f32x4.add(r1c3, r2c3);
+      const t2c0 = f32x4.sub(r2c0, r1c0), t2c1 = f32x4.sub(r2c1, r1c1), t2c2 = f32x4.sub(r2c2, r1c2), t2c3 = f32x4.sub(r2c3, r1c3);
+      const t3c0 = f32x4.sub(r1c0, r3c0), t3c1 = f32x4.sub(r1c1, r3c1), t3c2 = f32x4.sub(r1c2, r3c2), t3c3 = f32x4.sub(r1c3, r3c3);
+      // V = t B: the same on the columns; position xi = 4*row + column
+      let o = out + cOff;
+      storeTransformedRow(o, xiStride, t0c0, t0c1, t0c2, t0c3); o += xiStride * 4;
+      storeTransformedRow(o, xiStride, t1c0, t1c1, t1c2, t1c3); o += xiStride * 4;
+      storeTransformedRow(o, xiStride, t2c0, t2c1, t2c2, t2c3); o += xiStride * 4;
+      storeTransformedRow(o, xiStride, t3c0, t3c1, t3c2, t3c3);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function pixel(image: usize, inH: i32, inW: i32, pixelBytes: usize, cOff: usize, ih: i32, iw: i32): v128 {
+  if (ih < 0 || iw < 0 || ih >= inH || iw >= inW) return f32x4.splat(0);
+  return v128.load(image + (<usize>ih * <usize>inW + <usize>iw) * pixelBytes + cOff);
+}
+
+// @ts-ignore: decorator
+@inline function storeTransformedRow(o: usize, xiStride: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
+  v128.store(o, f32x4.sub(c0, c2));
+  v128.store(o + xiStride, f32x4.add(c1, c2));
+  v128.store(o + xiStride * 2, f32x4.sub(c2, c1));
+  v128.store(o + xiStride * 3, f32x4.sub(c1, c3));
+}
+
+// y tiles [t0, t0+T) = act((A^T m A) + bias) from M[xi][t] (outC); only the output pixels inside the image are
+// written (a tile on an odd far edge has 1 row or column). A^T = [[1,1,1,0],[0,1,-1,-1]]. outC % 4 == 0.
+function outputTransform(geom: usize, Mx: usize, t0: i32, T: i32, bias: usize, activation: i32, y: usize): void {
+  const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W), outC = g(geom, G_OUT_C);
+  const tilesW = (outW + 1) >> 1, tilesH = (outH + 1) >> 1;
+  const pixelBytes = <usize>outC << 2;
+  const xiStride = (<usize>T * <usize>outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let t = 0; t < T; t++) {
+    const tile = t0 + t;
+    const b = tile / (tilesH * tilesW);
+    const rem = tile - b * tilesH * tilesW;
+    const oh = (rem / tilesW) * 2, ow = (rem % tilesW) * 2;
+    const rows = min(2, outH - oh), cols = min(2, outW - ow);
+    const image = y + <usize>b * <usize>outH * <usize>outW * pixelBytes;
+    const src = Mx + ((<usize>t * <usize>outC) << 2);
+    for (let c = 0; c < outC; c += 4) {
+      const cOff = <usize>c << 2;
+      let p = src + cOff;
+      // s (2,4) = A^T m, row by row of m
+      const m00 = v128.load(p), m01 = v128.load(p + xiStride), m02 = v128.load(p + xiStride * 2), m03 = v128.load(p + xiStride * 3); p += xiStride * 4;
+      const m10 = v128.load(p), m11 = v128.load(p + xiStride), m12 = v128.load(p + xiStride * 2), m13 = v128.load(p + xiStride * 3); p += xiStride * 4;
+      const m20 = v128.load(p), m21 = v128.load(p + xiStride), m22 = v128.load(p + xiStride * 2), m23 = v128.load(p + xiStride * 3); p += xiStride * 4;
+      const m30 = v128.load(p), m31 = v128.load(p + xiStride), m32 = v128.load(p + xiStride * 2), m33 = v128.load(p + xiStride * 3);
+      const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
+      const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
+      const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+      const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+      // y (2,2) = s A
+      let y00 = f32x4.add(f32x4.add(s00, s01), s02), y01 = f32x4.sub(f32x4.sub(s01, s02), s03);
+      let y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
+      if (bias != 0) {
+        const bv = v128.load(bias + cOff);
+        y00 = f32x4.add(y00, bv); y01 = f32x4.add(y01, bv); y10 = f32x4.add(y10, bv); y11 = f32x4.add(y11, bv);
+      }
+      if (activation == 1) {
+        y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero);
+      }
+      const o = image + (<usize>oh * <usize>outW + <usize>ow) * pixelBytes + cOff;
+      v128.store(o, y00);
+      if (cols == 2) v128.store(o + pixelBytes, y01);
+      if (rows == 2) {
+        const o1 = o + <usize>outW * pixelBytes;
+        v128.store(o1, y10);
+        if (cols == 2) v128.store(o1 + pixelBytes, y11);
+      }
+    }
+  }
+}
+
+// y (N,outH,outW,outC) = act(conv3x3(x (N,H,W,inC), filter) + bias), stride 1, no dilation; Up is the filter
+// from winogradFilter. Units: blocks of T tiles (2x2 output pixels each), from the shared counter.
+export function winogradConvForward(geom: usize, x: usize, Up: usize, bias: usize, activation: i32, y: usize, T: i32, scratch: usize, counter: usize): void {
+  const inC = g(geom, G_IN_C), outC = g(geom, G_OUT_C);
+  const tiles = g(geom, G_BATCH) * ((g(geom, G_OUT_H) + 1) >> 1) * ((g(geom, G_OUT_W) + 1) >> 1);
+  const V = scratch;
+  const Mx = V + ((<usize>16 * <usize>T * <usize>inC) << 2);
+  const gemmScratch = Mx + ((<usize>16 * <usize>T * <usize>outC) << 2);
+  const packed = <usize>packedBFloats(inC, outC) << 2;
+  for (let t0 = atomic.add<i32>(counter, 1) * T; t0 < tiles; t0 = atomic.add<i32>(counter, 1) * T) {
+    const n = min(T, tiles - t0);
+    inputTransform(geom, x, t0, n, V);
+    for (let xi = 0; xi < 16; xi++) {
+      // M_xi (n,outC) = V_xi (n,inC) * U_xi (inC,outC); the V and M blocks are laid out for n rows
+      gemmPacked(n, 0, outC, inC, V + ((<usize>xi * <usize>n * <usize>inC) << 2), inC, 1, Up + <usize>xi * packed,
+        Mx + ((<usize>xi * <usize>n * <usize>outC) << 2), outC, false, gemmScratch);
+    }
+    outputTransform(geom, Mx, t0, n, bias, activation, y);
+  }
+}
