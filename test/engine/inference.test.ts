@@ -1,5 +1,6 @@
 // The engine's small-batch inference paths against tfjs cpu: Winograd F(2x2,3x3) for 3x3 stride-1 convolutions
-// of a few images, and the matrix-vector product of a dense layer on one image, both split over threads.
+// of a few images, the matrix-vector product of a dense layer on one image, and the direct convolution of one
+// input channel, all split over threads.
 // Odd sizes, both paddings, bias and relu; results the same to the bit on 1 or 2 threads and from call to
 // call (the first call transforms the filter in scratch, the second caches it, the third reads the cache).
 import test from 'node:test';
@@ -71,6 +72,24 @@ test('a dense layer on one image (a matrix-vector product over threads) equals t
         a: randn([1, K], K), b: randn([K, N], N), bias: randn([N], 3), activation: 'relu',
       }), RTOL, '_FusedMatMul');
       assert.deepEqual(engine[0].shape, [1, N]);
+    }
+  }
+});
+
+test('one-channel convolutions (a first layer, computed directly) equal tfjs cpu: strides, paddings, odd sizes', async () => {
+  const cases: { x: [number, number, number, number]; f: [number, number, number, number]; pad: 'same' | 'valid'; stride: number }[] = [
+    { x: [1, 28, 28, 1], f: [3, 3, 1, 32], pad: 'valid', stride: 1 }, // the Keras MNIST CNN's first convolution
+    { x: [2, 28, 28, 1], f: [3, 3, 1, 32], pad: 'same', stride: 1 }, // the default model's
+    { x: [3, 9, 7, 1], f: [5, 5, 1, 36], pad: 'same', stride: 2 }, // more than 32 channels: a second block of 4
+    { x: [1, 6, 5, 1], f: [2, 3, 1, 4], pad: 'valid', stride: 1 },
+  ];
+  for (const threads of [1, 2]) {
+    await useEngine({ threads });
+    for (const [i, c] of cases.entries()) {
+      await compareWithCpu(`one-channel conv ${JSON.stringify(c)}, ${threads} thread(s)`, () => tf.fused.conv2d({
+        x: randn(c.x, 3 * i + 1) as tf.Tensor4D, filter: randn(c.f, 3 * i + 2) as tf.Tensor4D, bias: randn([c.f[3]], 3 * i + 3) as tf.Tensor1D,
+        strides: c.stride, pad: c.pad, activation: 'relu',
+      }), RTOL, 'FusedConv2D');
     }
   }
 });

@@ -2,7 +2,7 @@
 // runTask on the same task record and takes work units from it until none are left.
 // A task record is i32 words: kind, the shared unit counter (starts at 0), then the kind's arguments.
 import { MC, MR, NC, NR, gemmPacked, gemvPacked, packB } from './gemm';
-import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv';
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, conv2dForwardOneChannel } from './conv';
 import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
 import { binaryRange, reluGradRange, unaryRange } from './elementwise';
@@ -21,6 +21,7 @@ export const TASK_BINARY = 10; // op layout a b out n inner chunk
 export const TASK_UNARY = 11; // op x out n chunk
 export const TASK_RELU_GRAD = 12; // dy x dx n chunk
 export const TASK_WINOGRAD_FORWARD = 13; // geom x Up bias activation y T scratchBase scratchStride
+export const TASK_CONV_FORWARD_ONE_CHANNEL = 14; // geom x filter bias activation y unitP
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -96,6 +97,8 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
   } else if (kind == TASK_WINOGRAD_FORWARD) {
     const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
     winogradConvForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
+  } else if (kind == TASK_CONV_FORWARD_ONE_CHANNEL) {
+    conv2dForwardOneChannel(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), task + COUNTER);
   } else if (kind == TASK_MAX_POOL) {
     maxPoolForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), task + COUNTER);
   } else if (kind == TASK_MAX_POOL_GRAD) {

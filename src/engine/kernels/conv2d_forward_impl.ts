@@ -1,7 +1,7 @@
 // Shared by Conv2D and _FusedConv2D: y (N,outH,outW,outC) = act(conv(x (N,H,W,inC), filter (fH,fW,inC,outC)) + bias).
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { TASK_CONV_FORWARD, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
+import { TASK_CONV_FORWARD, TASK_CONV_FORWARD_ONE_CHANNEL, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, evenTilePixels, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
@@ -33,6 +33,17 @@ export function engineConv2D(
   const xPtr = inputOffset(rt, xValues);
   const biasPtr = biasValues ? inputOffset(rt, biasValues) : 0;
   const y = allocOutput(rt, outSize);
+  if (info.inChannels === 1 && outC % 4 === 0) {
+    // one input channel: direct, no im2col tile or packing (see asm conv2dForwardOneChannel); pixels are
+    // cheap to share out, so threads from a tenth of the usual work (an idle worker is spinning, see threads.ts)
+    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    const threads = Math.min(threadsFor(rt, 20 * outSize * K), pixels);
+    const unitP = Math.max(16, Math.ceil(pixels / (threads * 8)));
+    runEngineTask(rt, TASK_CONV_FORWARD_ONE_CHANNEL, [geom, xPtr, inputOffset(rt, fValues), biasPtr, activation, y.ptr, unitP], threads);
+    const out = y.values();
+    arena.reset();
+    return backend.makeTensorInfo(info.outShape, 'float32', out);
+  }
   if (usesWinograd(info)) {
     runWinogradConv(rt, info, geom, xPtr, filter, fValues, biasPtr, activation, y.ptr);
     const out = y.values();
