@@ -14,7 +14,7 @@ import type { MnistSet } from '../../src/data/index.ts';
 import { strokeDigits } from '../../src/train/stroke-digits.ts';
 import { batchInputs, checkpointPath, train, TrainConfigError } from '../../src/train/train.ts';
 import type { TrainConfig, TrainEvent } from '../../src/train/train.ts';
-import { CheckpointError } from '../../src/train/checkpoint.ts';
+import { CheckpointError, readCheckpoint } from '../../src/train/checkpoint.ts';
 import { learningRateAt } from '../../src/train/schedule.ts';
 import { modelLogits } from '../../src/train/evaluate-model.ts';
 
@@ -79,7 +79,7 @@ test('a short run learns the digits and writes the model, its metrics and the ep
   const log = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
   assert.deepEqual(log.map((r) => r.epoch), [1, 2, 3]);
 
-  // The saved model is the best epoch's, and reads the test digits as the metrics say.
+  // The saved model is the kept epoch's, and reads the test digits as the metrics say.
   const model = await loadModel(out);
   const test = Float32Array.from(testSet.images, (v) => v / 255);
   const logits = await modelLogits(model, test, testSet.count);
@@ -268,4 +268,21 @@ test('a clean tail longer than the run cleans every epoch; a negative one is ref
   assert.deepEqual(inputs.subarray(4 * 784), unit.subarray(4 * 784));
   const out = await tempOut(t);
   await assert.rejects(train({ config: config({ cleanTail: -1 }), out, data: { train: trainSet } }), (e: Error) => e instanceof TrainConfigError && /clean tail/.test(e.message));
+});
+
+test('a one-cycle run keeps its last epoch; a constant-rate run keeps its best by validation', async (t) => {
+  for (const schedule of ['one-cycle', 'constant'] as const) {
+    const out = await tempOut(t);
+    const result = await train({ config: config({ schedule }), out, data: { train: trainSet } });
+    assert.equal(result.status, 'finished');
+    if (result.status !== 'finished') return;
+    const log = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const bestByValidation = log.reduce((best, r) => (r.valAccuracy >= best.valAccuracy ? r : best)).epoch;
+    assert.equal(result.metrics.bestEpoch, schedule === 'one-cycle' ? 3 : bestByValidation);
+    // the saved weights are the checkpoint's last ('model') or best arrays
+    const checkpoint = await readCheckpoint<unknown>(checkpointPath(out));
+    const kept = schedule === 'one-cycle' ? checkpoint.arrays.model : checkpoint.arrays.best;
+    const saved = await savedWeights(out);
+    saved.forEach((w, i) => assert.deepEqual(w, kept[i].values, `${schedule}: weights ${i}`));
+  }
 });

@@ -193,7 +193,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
   if (flags.json) console.log(JSON.stringify({ type: 'done', out, ...m }));
   else {
     const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
-    console.log(`model saved in ${out}: test accuracy ${pct(m.testAccuracy)}, ECE ${pct(m.ece)} (before temperature ${pct(m.eceBeforeCalibration)}, T = ${m.temperature.toFixed(3)}), ${m.config.validation > 0 ? `best epoch ${m.bestEpoch} (validation ${pct(m.valAccuracy)})` : `the last epoch's weights (no validation split)`}, ${m.parameters.toLocaleString('en-US')} parameters, ${formatSeconds(m.trainingSeconds)}`);
+    console.log(`model saved in ${out}: test accuracy ${pct(m.testAccuracy)}, ECE ${pct(m.ece)} (before temperature ${pct(m.eceBeforeCalibration)}, T = ${m.temperature.toFixed(3)}), ${m.config.validation === 0 ? `the last epoch's weights (no validation split)` : m.bestEpoch === m.config.epochs ? `the last epoch's weights (validation ${pct(m.valAccuracy)})` : `best epoch ${m.bestEpoch} (validation ${pct(m.valAccuracy)})`}, ${m.parameters.toLocaleString('en-US')} parameters, ${formatSeconds(m.trainingSeconds)}`);
   }
   return 0;
 }
