@@ -1,13 +1,16 @@
 // Where a training step's time goes, per TensorFlow.js kernel, on one backend: the kernel registry's
 // functions for that backend are wrapped to record name, calls, self time (nested kernel calls excluded)
 // and FLOPs where known (convolutions and matmuls), over a few steps after a warm-up step.
+// With --inference: one image's model.predict instead (the latency bench/engine.ts reports), per kernel.
 // Usage: npm run bench -- profile [--arch keras-cnn|small-cnn|default] [--backend cpu|digits-engine]
 //                                 [--batch N] [--steps N] [--threads N] [--cpu-time] [--json]
+//        npm run bench -- profile --inference [--arch A] [--backend B] [--threads N] [--runs N (default 1000)] [--json]
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ENGINE_BACKEND, useEngine, disposeEngine } from '../src/engine/index.ts';
 import { makeTrainStep } from './models.ts';
+import { buildModel } from '../src/model/index.ts';
 
 export interface KernelRecord {
   kernel: string;
@@ -104,6 +107,64 @@ function positiveInt(text: string, name: string): number {
   return n;
 }
 
+/** One image's model.predict (as bench/engine.ts times it), per kernel: median and min over `runs` calls. */
+async function profileInference(arch: string, backend: string, runs: number, json: boolean): Promise<void> {
+  const model = buildModel(arch, { seed: 1 });
+  const one = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 4);
+  const predict = () => {
+    const y = model.predict(one, { batchSize: 1 }) as tf.Tensor;
+    y.dataSync();
+    y.dispose();
+  };
+  for (let i = 0; i < 50; i++) predict(); // moves and packs the weights, wakes the workers
+  const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+  const plain: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    predict();
+    plain.push(performance.now() - start);
+  }
+  // then again with every kernel timed (wrapping them costs a little: the plain median is the figure)
+  const perCall = new Map<string, number[]>();
+  const originals: [KernelConfig, KernelFunc][] = [];
+  for (const config of getKernelsForBackend(backend)) {
+    const inner = config.kernelFunc;
+    originals.push([config, inner]);
+    config.kernelFunc = ((kernelArgs: KernelArgs) => {
+      const start = performance.now();
+      const result = (inner as (a: KernelArgs) => TensorInfo | TensorInfo[])(kernelArgs);
+      const ms = performance.now() - start;
+      const key = `${config.kernelName} ${Object.values(kernelArgs.inputs).map((t) => `[${t?.shape ?? ''}]`).join('')}`;
+      let times = perCall.get(key);
+      if (!times) perCall.set(key, (times = []));
+      times.push(ms);
+      return result;
+    }) as KernelFunc;
+  }
+  const timed: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    predict();
+    timed.push(performance.now() - start);
+  }
+  originals.forEach(([config, inner]) => (config.kernelFunc = inner));
+  model.dispose();
+  one.dispose();
+  const rows = [...perCall].map(([key, times]) => ({ kernel: key, medianUs: median(times) * 1000, minUs: Math.min(...times) * 1000 }))
+    .sort((p, q) => q.medianUs - p.medianUs);
+  const kernelsUs = rows.reduce((sum, r) => sum + r.medianUs, 0);
+  const result = { arch, backend, runs, medianMs: median(plain), timedMedianMs: median(timed), kernelsMs: kernelsUs / 1000, kernels: rows };
+  if (json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  console.log(`${arch}, one image (model.predict + dataSync), backend ${backend}: median ${result.medianMs.toFixed(3)} ms over ${runs} calls; ` +
+    `with kernels timed ${result.timedMedianMs.toFixed(3)} ms, of which kernels ${result.kernelsMs.toFixed(3)} ms (sum of medians), ` +
+    `outside kernels ${(result.timedMedianMs - result.kernelsMs).toFixed(3)} ms`);
+  console.log(`${'median us'.padStart(10)}${'min us'.padStart(9)}  kernel (input shapes)`);
+  for (const r of rows.filter((r) => r.medianUs >= 0.5)) console.log(`${r.medianUs.toFixed(1).padStart(10)}${r.minUs.toFixed(1).padStart(9)}  ${r.kernel}`);
+}
+
 export async function main(args: string[]): Promise<void> {
   const arch = flag(args, '--arch', 'keras-cnn');
   const backend = flag(args, '--backend', ENGINE_BACKEND);
@@ -118,6 +179,12 @@ export async function main(args: string[]): Promise<void> {
   } else {
     console.error(`--backend must be cpu or ${ENGINE_BACKEND}, got '${backend}'`);
     process.exit(2);
+  }
+
+  if (args.includes('--inference')) {
+    await profileInference(arch, backend, positiveInt(flag(args, '--runs', backend === 'cpu' ? '20' : '1000'), '--runs'), json);
+    if (backend === ENGINE_BACKEND) await disposeEngine();
+    return;
   }
 
   const train = makeTrainStep(arch, batch);

@@ -229,9 +229,9 @@ export function conv2dBackpropInput(geom: usize, dy: usize, Wtp: usize, dx: usiz
 
 // y = act(conv(x, filter) + bias) for one input channel (a network's first layer on grey images), directly:
 // with K = fH*fW taps, im2col's (P,K) tile and the GEMM's packing cost more than the K multiply-adds per output.
-// Per output pixel, 32 output channels at a time (8 f32x4 accumulators), taps in the filter's order and padding
-// read as 0, the same sums in the same order as the GEMM path's register tile. f is (fH,fW,1,outC), outC % 4 == 0.
-// Units: runs of `unitP` output pixels from the shared counter.
+// Per output pixel, 32 output channels at a time (8 f32x4 accumulators), then 4 at a time; taps in the filter's
+// order and padding read as 0: the same sums in the same order as the GEMM path's register tile.
+// f is (fH,fW,1,outC), outC % 4 == 0. Units: runs of `unitP` output pixels from the shared counter.
 export function conv2dForwardOneChannel(geom: usize, x: usize, f: usize, bias: usize, activation: i32, y: usize, unitP: i32, counter: usize): void {
   const inH = g(geom, G_IN_H), inW = g(geom, G_IN_W), outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W), outC = g(geom, G_OUT_C);
   const fH = g(geom, G_F_H), fW = g(geom, G_F_W);
@@ -246,42 +246,49 @@ export function conv2dForwardOneChannel(geom: usize, x: usize, f: usize, bias: u
       const b = p / (outH * outW);
       const rem = p - b * outH * outW;
       const oh = rem / outW, ow = rem - (rem / outW) * outW;
+      const ih0 = oh * sH - padTop, iw0 = ow * sW - padLeft;
       const image = x + ((<usize>b * <usize>inH * <usize>inW) << 2);
       const out = y + ((<usize>p * <usize>outC) << 2);
-      for (let c = 0; c < outC; c += 32) {
-        const n = min(32, outC - c); // channels in this block, a multiple of 4
+      let c = 0;
+      for (; c + 32 <= outC; c += 32) {
         let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
         let w = f + (<usize>c << 2);
         for (let fh = 0; fh < fH; fh++) {
-          const ih = oh * sH - padTop + fh * dH;
           for (let fw = 0; fw < fW; fw++) {
-            const iw = ow * sW - padLeft + fw * dW;
-            const v = ih >= 0 && ih < inH && iw >= 0 && iw < inW ? load<f32>(image + ((<usize>ih * <usize>inW + <usize>iw) << 2)) : <f32>0;
-            const xv = f32x4.splat(v);
+            const xv = f32x4.splat(tapValue(image, inH, inW, ih0 + fh * dH, iw0 + fw * dW));
             a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w)));
-            if (n > 4) a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w, 16)));
-            if (n > 8) a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w, 32)));
-            if (n > 12) a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w, 48)));
-            if (n > 16) {
-              a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w, 64)));
-              if (n > 20) a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w, 80)));
-              if (n > 24) a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(w, 96)));
-              if (n > 28) a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(w, 112)));
-            }
+            a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w, 48)));
+            a4 = f32x4.add(a4, f32x4.mul(xv, v128.load(w, 64)));
+            a5 = f32x4.add(a5, f32x4.mul(xv, v128.load(w, 80)));
+            a6 = f32x4.add(a6, f32x4.mul(xv, v128.load(w, 96)));
+            a7 = f32x4.add(a7, f32x4.mul(xv, v128.load(w, 112)));
             w += tapBytes;
           }
         }
         const o = out + (<usize>c << 2);
-        v128.store(o, a0);
-        if (n > 4) v128.store(o, a1, 16);
-        if (n > 8) v128.store(o, a2, 32);
-        if (n > 12) v128.store(o, a3, 48);
-        if (n > 16) v128.store(o, a4, 64);
-        if (n > 20) v128.store(o, a5, 80);
-        if (n > 24) v128.store(o, a6, 96);
-        if (n > 28) v128.store(o, a7, 112);
+        v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+        v128.store(o, a4, 64); v128.store(o, a5, 80); v128.store(o, a6, 96); v128.store(o, a7, 112);
+      }
+      for (; c < outC; c += 4) {
+        let a0 = zero;
+        let w = f + (<usize>c << 2);
+        for (let fh = 0; fh < fH; fh++) {
+          for (let fw = 0; fw < fW; fw++) {
+            a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(tapValue(image, inH, inW, ih0 + fh * dH, iw0 + fw * dW)), v128.load(w)));
+            w += tapBytes;
+          }
+        }
+        v128.store(out + (<usize>c << 2), a0);
       }
       if (bias != 0 || activation != 0) biasActivation(out, 1, outC, bias, activation);
     }
   }
+}
+
+// x[ih, iw] of a one-channel image, 0 outside it (padding)
+// @ts-ignore: decorator
+@inline function tapValue(image: usize, inH: i32, inW: i32, ih: i32, iw: i32): f32 {
+  return <u32>ih < <u32>inH && <u32>iw < <u32>inW ? load<f32>(image + ((<usize>ih * <usize>inW + <usize>iw) << 2)) : <f32>0;
 }

@@ -7,6 +7,8 @@ import { allocConvScratch, evenTilePixels, isChannelsLast, tilePixels, writeGeom
 import { packedOperandB } from './packed_b.ts';
 import { runWinogradConv, usesWinograd } from './conv2d_winograd_impl.ts';
 
+const ONE_CHANNEL_FLOPS_PER_THREAD = 1e5;
+
 /** Returns null where the engine does not cover the case (caller runs the cpu kernel). */
 export function engineConv2D(
   backend: MathBackendCPU,
@@ -35,9 +37,10 @@ export function engineConv2D(
   const y = allocOutput(rt, outSize);
   if (info.inChannels === 1 && outC % 4 === 0) {
     // one input channel: direct, no im2col tile or packing (see asm conv2dForwardOneChannel); pixels are
-    // cheap to share out, so threads from a tenth of the usual work (an idle worker is spinning, see threads.ts)
+    // cheap to share out, so a second thread from 0.1 MFLOP each (an idle worker is spinning, see threads.ts):
+    // one 28x28 image's 3x3 conv to 32 channels is 0.4 MFLOP
     const pixels = info.batchSize * info.outHeight * info.outWidth;
-    const threads = Math.min(threadsFor(rt, 20 * outSize * K), pixels);
+    const threads = Math.max(1, Math.min(rt.pool.size, Math.floor((2 * outSize * K) / ONE_CHANNEL_FLOPS_PER_THREAD), pixels));
     const unitP = Math.max(16, Math.ceil(pixels / (threads * 8)));
     runEngineTask(rt, TASK_CONV_FORWARD_ONE_CHANNEL, [geom, xPtr, inputOffset(rt, fValues), biasPtr, activation, y.ptr, unitP], threads);
     const out = y.values();
