@@ -2,12 +2,14 @@
 // posts 100 different single-digit PNGs (size x size pixels) in turn with autocannon and prints requests/s, p50/p99 latency,
 // and the server's RSS and TensorFlow.js tensor count before and after.
 // `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
-// `--fake-model` answers without a model (HTTP + decoding + vision only); `--image-workers N` and
-// `--engine-threads N` split the cores as `digits serve --image-workers N --threads N` does.
+// `--fake-model` answers without a model (HTTP + decoding + vision only); `--processes N`, `--image-workers N` and
+// `--engine-threads N` split the cores as `digits serve --processes N --image-workers N --threads N` does, with
+// the same defaults. `--cpu-prof DIR` writes the server's CPU profiles (every thread of every process) there.
 // `--profile` instead times each stage of one request on this thread (decode, find ink, segment, preprocess,
 // the model at batch 1 and 16, JSON): where a request's time goes.
-// The server runs in a child process (its own event loop, as in production; it reports its memory and
-// tensor count over IPC), and autocannon fires from this one.
+// The server runs in a child process (its own event loop, as in production; it reports its memory, tensor count,
+// CPU time and model batch sizes over IPC; with --processes N it is the primary of N server processes and sums
+// theirs), and autocannon fires from this one.
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
@@ -15,7 +17,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { memory } from '@tensorflow/tfjs-core';
-import { createServer, defaultModelDir, roundReading } from '../src/server/index.ts';
+import {
+  createServer,
+  defaultEngineThreads,
+  DEFAULT_IMAGE_WORKERS,
+  defaultModelDir,
+  defaultProcesses,
+  isServerProcess,
+  reportListening,
+  roundReading,
+  startServerProcesses,
+} from '../src/server/index.ts';
 import { decodeImage } from '../src/image/index.ts';
 import { recognize } from '../src/recognize/index.ts';
 import type { DigitClassifier } from '../src/recognize/types.ts';
@@ -38,7 +50,8 @@ export async function main(args: string[]): Promise<void> {
     options: {
       seconds: { type: 'string', default: '10' },
       size: { type: 'string', default: '64' },
-      'image-workers': { type: 'string', default: '1' },
+      processes: { type: 'string', default: String(defaultProcesses()) },
+      'image-workers': { type: 'string', default: String(DEFAULT_IMAGE_WORKERS) },
       'engine-threads': { type: 'string' },
       connections: { type: 'string', default: '16' },
       requests: { type: 'string' },
@@ -47,21 +60,28 @@ export async function main(args: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       'server-process': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   const seconds = boundedInt('--seconds', values.seconds, 1, 600);
   const connections = boundedInt('--connections', values.connections, 1, 1000);
   const size = boundedInt('--size', values.size, 16, 2000);
+  const processes = boundedInt('--processes', values.processes, 1, 64);
   const imageWorkers = boundedInt('--image-workers', values['image-workers'], 0, 64);
-  // as `digits serve` does by default: the cores the image workers leave
-  const engineThreads = boundedInt('--engine-threads', values['engine-threads'] ?? String(Math.max(1, availableParallelism() - imageWorkers)), 1, 256);
-  if (values['server-process']) return serveForBenchmark(values['fake-model'] ? null : values.model, imageWorkers, engineThreads);
+  // as `digits serve` does by default
+  const engineThreads = boundedInt('--engine-threads', values['engine-threads'] ?? String(defaultEngineThreads(processes)), 1, 256);
+  if (values['server-process']) {
+    if (processes > 1 && !isServerProcess()) return primaryForBenchmark(processes);
+    return serveForBenchmark(values['fake-model'] ? null : values.model, imageWorkers, engineThreads);
+  }
   if (values.profile) return profileStages(size, values['fake-model'] ? null : values.model, engineThreads);
   const requests = values.requests === undefined ? undefined : boundedInt('--requests', values.requests, 1, 10_000_000);
   const log = (line: string) => values.json || console.log(line);
 
-  const server = await startServerProcess([
+  const server = await startServerProcess(values['cpu-prof'], [
     ...(values['fake-model'] ? ['--fake-model'] : ['--model', values.model]),
+    '--processes',
+    String(processes),
     '--image-workers',
     String(imageWorkers),
     '--engine-threads',
@@ -78,7 +98,7 @@ export async function main(args: string[]): Promise<void> {
   log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
   log(`server ${url}, model ${values['fake-model'] ? 'FAKE (constant answers: measures HTTP + decoding + vision only)' : values.model}`);
   const meanBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
-  log(`bodies: ${bodies.length} different ${size}x${size} single-digit PNGs (0-9, jittered; ${meanBytes} bytes on average) in turn; ${connections} connections; ${imageWorkers} image worker threads; ${engineThreads} engine threads`);
+  log(`bodies: ${bodies.length} different ${size}x${size} single-digit PNGs (0-9, jittered; ${meanBytes} bytes on average) in turn; ${connections} connections; ${processes} server processes, each with ${imageWorkers} image worker threads and ${engineThreads} engine threads`);
   const first = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Blob([new Uint8Array(png)]) });
   const reading = (await first.json()) as { digits?: string; items?: { box: number[] }[] };
   log(`one request: ${first.status}, reads "${reading.digits}" (${reading.items?.length ?? 0} items, boxes ${JSON.stringify(reading.items?.map((i) => i.box))})`);
@@ -103,17 +123,21 @@ export async function main(args: string[]): Promise<void> {
       log(`after ${sent + figures.requests} requests: ${formatFigures(figures)}; rss ${mb(rounds.at(-1)!.after.rssBytes)} MB, heap ${mb(rounds.at(-1)!.after.heapBytes)} MB, tensors ${rounds.at(-1)!.after.tensors}`);
     }
   }
-  server.child.kill();
+  await stopServerProcess(server.child);
 
   const last = rounds.at(-1)!;
+  const batches = last.after.batches.map((calls, size) => calls - before.batches[size]);
   if (values.json) {
-    console.log(JSON.stringify({ url, connections, size, imageWorkers, bodyBytes: meanBytes, fakeModel: values['fake-model'], before, rounds }));
+    const load = loadavg();
+    console.log(JSON.stringify({ url, connections, size, processes, imageWorkers, engineThreads, bodyBytes: meanBytes, fakeModel: values['fake-model'], load, before, rounds, batches }));
     return;
   }
   if (requests === undefined) log(`${seconds} s: ${formatFigures(last.figures)}`);
   // CPU per request does not depend on what else the machine is doing, unlike requests/s: 2 cores / this = a ceiling.
   const served = rounds.reduce((n, r) => n + r.figures.requests, 0);
   log(`server CPU: ${((last.after.cpuMicros - before.cpuMicros) / served / 1000).toFixed(3)} ms per request (all its threads)`);
+  log(describeBatches(batches));
+  log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
   log(`after:  rss ${mb(last.after.rssBytes)} MB, heap ${mb(last.after.heapBytes)} MB, tensors ${last.after.tensors}`);
 }
 
@@ -144,14 +168,36 @@ interface MemorySample {
   heapBytes: number;
   tensors: number;
   cpuMicros: number; // the server process's user + system CPU time so far, all threads
+  batches: number[]; // model calls so far by their size in digits: batches[n] calls of n digits
+}
+
+const MAX_BATCH = 256; // BatchingClassifier's default
+
+/** "model calls: 812, 4.3 digits a call; digits in calls of 1: 5%, 2-3: 20%, ..." */
+function describeBatches(batches: number[]): string {
+  const calls = batches.reduce((a, b) => a + b, 0);
+  const digits = batches.reduce((a, b, n) => a + b * n, 0);
+  if (calls === 0) return 'model calls: none';
+  const ranges = [[1, 1], [2, 3], [4, 7], [8, 15], [16, 31], [32, MAX_BATCH]];
+  const shares = ranges.map(([lo, hi]) => {
+    let inRange = 0;
+    for (let n = lo; n <= hi; n++) inRange += (batches[n] ?? 0) * n;
+    return `${lo === hi ? lo : `${lo}-${hi}`}: ${Math.round((100 * inRange) / digits)}%`;
+  });
+  return `model calls: ${calls}, ${(digits / calls).toFixed(1)} digits a call; digits in calls of ${shares.join(', ')}`;
 }
 
 /** Forks this benchmark as the server process and waits until it listens. */
-async function startServerProcess(modelArgs: string[]) {
+async function startServerProcess(cpuProfileDir: string | undefined, modelArgs: string[]) {
   const dispatcher = fileURLToPath(new URL('./main.ts', import.meta.url));
   const child: ChildProcess = fork(dispatcher, ['server', '--server-process', ...modelArgs], {
     // the parent's loader flags (tsx), plus gc so memory samples count live objects only
-    execArgv: [...process.execArgv, ...(process.execArgv.some((a) => a.includes('tsx')) ? [] : ['--import', 'tsx']), '--expose-gc'],
+    execArgv: [
+      ...process.execArgv,
+      ...(process.execArgv.some((a) => a.includes('tsx')) ? [] : ['--import', 'tsx']),
+      '--expose-gc',
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending: ((s: MemorySample) => void)[] = [];
@@ -171,22 +217,85 @@ async function startServerProcess(modelArgs: string[]) {
   return { child, port, sample };
 }
 
+/** Lets the server process exit by itself (so --cpu-prof writes its profiles), killing it if it does not. */
+async function stopServerProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.disconnect();
+  const timer = setTimeout(() => child.kill(), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** The server process: listens on a random loopback port, tells the parent, answers memory samples. */
 async function serveForBenchmark(modelDir: string | null, imageWorkers: number, engineThreads: number): Promise<void> {
-  const classifier = modelDir ? await loadRealClassifier(modelDir, engineThreads) : constantClassifier();
-  const app = await createServer({ classifier, model: { dir: modelDir }, imageWorkers });
+  const counted = countingBatches(modelDir ? await loadRealClassifier(modelDir, engineThreads) : constantClassifier());
+  const app = await createServer({ classifier: counted.classifier, model: { dir: modelDir }, imageWorkers });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
-  process.on('message', () => {
-    (globalThis as { gc?: () => void }).gc?.(); // measure live memory, not garbage awaiting collection
-    const usage = process.memoryUsage();
-    const cpu = process.cpuUsage();
-    process.send!({
-      sample: { rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount(), cpuMicros: cpu.user + cpu.system },
-    });
+  process.on('message', (message) => {
+    if (message !== 'sample') return;
+    process.send!({ sample: { ...ownSample(), batches: [...counted.batches] } });
   });
   process.on('disconnect', () => process.exit(0));
-  process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+  const port = typeof address === 'object' && address ? address.port : 0;
+  if (isServerProcess()) reportListening(port);
+  else process.send!({ port });
+}
+
+/** This process's memory and CPU time, after a full GC. */
+function ownSample(): Omit<MemorySample, 'batches'> {
+  (globalThis as { gc?: () => void }).gc?.(); // measure live memory, not garbage awaiting collection
+  const usage = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return { rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount(), cpuMicros: cpu.user + cpu.system };
+}
+
+/** The primary of `processes` server processes (node:cluster, as `digits serve --processes N`): sums their samples. */
+async function primaryForBenchmark(processes: number): Promise<void> {
+  const servers = await startServerProcesses(processes);
+  process.on('message', async (message) => {
+    if (message !== 'sample') return;
+    const samples = await Promise.all(
+      servers.workers().map(
+        (worker) =>
+          new Promise<MemorySample>((resolve) => {
+            const onMessage = (reply: { sample?: MemorySample }) => {
+              if (!reply.sample) return;
+              worker.off('message', onMessage);
+              resolve(reply.sample);
+            };
+            worker.on('message', onMessage);
+            worker.send('sample');
+          }),
+      ),
+    );
+    const sum: MemorySample = { ...ownSample(), tensors: 0, batches: new Array(MAX_BATCH + 1).fill(0) };
+    for (const s of samples) {
+      sum.rssBytes += s.rssBytes;
+      sum.heapBytes += s.heapBytes;
+      sum.tensors += s.tensors;
+      sum.cpuMicros += s.cpuMicros;
+      s.batches.forEach((calls, size) => (sum.batches[size] += calls));
+    }
+    process.send!({ sample: sum });
+  });
+  // disconnecting lets each server process exit by itself, so --cpu-prof writes its profiles
+  process.on('disconnect', () => {
+    for (const worker of servers.workers()) worker.disconnect();
+  });
+  process.send!({ port: servers.port });
+}
+
+/** `inner`, counting its calls by size: behind the server's batching, each call is one model batch. */
+function countingBatches(inner: DigitClassifier): { classifier: DigitClassifier; batches: number[] } {
+  const batches: number[] = new Array(MAX_BATCH + 1).fill(0);
+  const classifier: DigitClassifier = {
+    classify(images, count) {
+      batches[Math.min(count, MAX_BATCH)]++;
+      return inner.classify(images, count);
+    },
+  };
+  return { classifier, batches };
 }
 
 /** Milliseconds per call of each stage of one request, on this thread, after a warm-up. */

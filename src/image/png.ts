@@ -26,6 +26,8 @@ const CHANNELS: Record<number, number> = { [GREY]: 1, [RGB]: 3, [PALETTE]: 1, [G
 export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RgbaImage | null {
   if (bytes.length < 8 + 25 + 12 || SIGNATURE.some((b, i) => bytes[i] !== b)) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  // a big image goes to sharp before anything is checked or allocated here (IHDR's width and height)
+  if (view.getUint32(16) * view.getUint32(20) > Math.min(maxPixels, SMALL_PNG_PIXELS)) return null;
 
   // Chunks: IHDR first, the palette and transparency, the IDAT run (the zlib stream, split anywhere), IEND.
   let header: { width: number; height: number; depth: number; colour: number } | null = null;
@@ -76,7 +78,7 @@ export function decodeSmallPng(bytes: Uint8Array, maxPixels: number): RgbaImage 
   const { width, height, depth, colour } = header;
   const channels = CHANNELS[colour];
   if (channels === undefined || width === 0 || height === 0) return null;
-  if (width * height > Math.min(maxPixels, SMALL_PNG_PIXELS)) return null; // sharp refuses or decodes it
+  if (width * height > Math.min(maxPixels, SMALL_PNG_PIXELS)) return null; // sharp refuses or decodes it (a second IHDR would be refused above)
   const lowDepthOk = (colour === GREY || colour === PALETTE) && (depth === 1 || depth === 2 || depth === 4);
   if (depth !== 8 && !lowDepthOk) return null;
   if ((colour === PALETTE) !== (palette !== null)) return null;

@@ -1,12 +1,13 @@
 // Image bytes -> Reading, on this thread or on a pool of worker threads.
-// Finding ink and preprocessing are plain JavaScript loops over every pixel: the bulk of a request's cost.
-// On this thread they cap the server at one core; the pool spreads them over the others, while the model
-// stays here, so concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
+// Finding ink and preprocessing are plain JavaScript loops over every pixel: the bulk of a big image's cost.
+// On this thread a photo would stall every other request for up to a second; the pool reads those, while the
+// model stays here, so concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
+// A small PNG (a digit, a drawing) is read here: ~1 ms of work, less than the worker round trip costs.
 import { Worker } from 'node:worker_threads';
-import { ImageDecodeError } from '../image/index.ts';
+import { decodeSmallPng, ImageDecodeError } from '../image/index.ts';
 import type { ImageDecodeErrorCode } from '../image/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
-import { readImageBytes } from './read-image.ts';
+import { readDecodedImage, readImageBytes } from './read-image.ts';
 import type { ReadImageOptions } from './read-image.ts';
 import type { FromWorker, ToWorker, WorkerError } from './image-worker.ts';
 
@@ -23,6 +24,24 @@ export function inThreadReader(classifier: DigitClassifier, limits: ReadImageOpt
   };
 }
 
+/**
+ * PNGs of at most this many pixels are read on the event loop: ~20 ms of work at most (a 316x316 page), under 1 ms
+ * for a single 64x64 digit.
+ */
+export const IN_THREAD_PIXELS = 100_000;
+
+/** Small PNGs on this thread, everything else (photos, JPEGs, big or unusual PNGs, broken files) on `pool`. */
+export function splitReader(classifier: DigitClassifier, limits: ReadImageOptions, pool: ImageReader): ImageReader {
+  const maxPixels = Math.min(limits.maxPixels ?? Infinity, IN_THREAD_PIXELS);
+  return {
+    read(bytes) {
+      const small = decodeSmallPng(bytes, maxPixels); // null: not a small plain PNG
+      return small ? readDecodedImage(small, classifier, limits) : pool.read(bytes);
+    },
+    close: () => pool.close(),
+  };
+}
+
 // Workers start without tsx's loader (it is registered in-process, not by flags): register it, then load the source.
 const workerBootstrap = `
   import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
@@ -32,6 +51,8 @@ const workerBootstrap = `
 interface PooledWorker {
   worker: Worker;
   pending: Map<number, { resolve: (reading: Reading) => void; reject: (error: unknown) => void }>;
+  ready: boolean; // its modules are loaded (compiling them takes seconds on a loaded machine)
+  onReady: (() => void)[]; // watchdogs to start then
 }
 
 /** `size` worker threads, each decoding and segmenting; their classify calls come back to `classifier` here. */
@@ -59,10 +80,16 @@ export class WorkerPoolReader implements ImageReader {
     const id = this.nextId++;
     const copy = new Uint8Array(bytes); // own buffer: request bodies may be views on a shared pool
     return new Promise<Reading>((resolve, reject) => {
-      const watchdog = setTimeout(() => {
-        if (pooled.pending.has(id)) void pooled.worker.terminate(); // its 'exit' fails what it held and replaces it
-      }, this.stuckAfterMs);
-      watchdog.unref();
+      let watchdog: NodeJS.Timeout | undefined;
+      // the clock starts once the worker is ready: a worker still starting up is slow, not stuck
+      const startWatchdog = () => {
+        watchdog = setTimeout(() => {
+          if (pooled.pending.has(id)) void pooled.worker.terminate(); // its 'exit' fails what it held and replaces it
+        }, this.stuckAfterMs);
+        watchdog.unref();
+      };
+      if (pooled.ready) startWatchdog();
+      else pooled.onReady.push(startWatchdog);
       const settle = <T>(finish: (value: T) => void) => (value: T) => {
         clearTimeout(watchdog);
         finish(value);
@@ -79,7 +106,7 @@ export class WorkerPoolReader implements ImageReader {
 
   private spawn(): PooledWorker {
     const worker = new Worker(workerBootstrap, { eval: true, workerData: this.limits });
-    const pooled: PooledWorker = { worker, pending: new Map() };
+    const pooled: PooledWorker = { worker, pending: new Map(), ready: false, onReady: [] };
     worker.unref(); // idle workers do not keep the process alive
     worker.on('message', (message: FromWorker) => this.onMessage(pooled, message));
     worker.on('error', (error) => this.failAll(pooled, error));
@@ -91,6 +118,11 @@ export class WorkerPoolReader implements ImageReader {
   }
 
   private onMessage(pooled: PooledWorker, message: FromWorker): void {
+    if (message.type === 'ready') {
+      pooled.ready = true;
+      for (const start of pooled.onReady.splice(0)) start();
+      return;
+    }
     if (message.type === 'classify') {
       this.classifier.classify(message.images, message.count).then(
         (probabilities) => pooled.worker.postMessage({ type: 'probabilities', callId: message.callId, probabilities } satisfies ToWorker),
@@ -106,6 +138,7 @@ export class WorkerPoolReader implements ImageReader {
   }
 
   private failAll(pooled: PooledWorker, error: unknown): void {
+    pooled.onReady.length = 0;
     for (const request of pooled.pending.values()) request.reject(error);
     pooled.pending.clear();
   }

@@ -17,6 +17,7 @@ export interface WorkerError {
 }
 
 export type FromWorker =
+  | { type: 'ready' } // modules loaded: from now on, a read that takes long is stuck, not starting up
   | { type: 'classify'; callId: number; images: Float32Array; count: number }
   | { type: 'reading'; id: number; reading: Reading }
   | { type: 'failed'; id: number; error: WorkerError };
@@ -56,4 +57,5 @@ if (parentPort) {
     if (message.type === 'probabilities') call.resolve(message.probabilities);
     else call.reject(new Error(message.message));
   });
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
 }

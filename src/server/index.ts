@@ -6,3 +6,6 @@ export { defaultModelDir, defaultWebDir, webBuildModule } from './paths.ts';
 export { roundReading } from './round.ts';
 export { readImageBytes } from './read-image.ts';
 export type { ReadImageOptions } from './read-image.ts';
+export { isFirstServerProcess, isServerProcess, reportListening, ServerProcessFailed, startServerProcesses } from './cluster.ts';
+export type { ServerProcesses } from './cluster.ts';
+export { defaultEngineThreads, defaultProcesses, DEFAULT_IMAGE_WORKERS } from './defaults.ts';

@@ -78,7 +78,8 @@ export const healthSchema = {
       properties: { backend: { type: ['string', 'null'], description: 'the TensorFlow.js backend in use' } },
     },
     uptimeSeconds: { type: 'number' },
-    inFlight: { type: 'integer', description: 'predictions being processed now' },
+    inFlight: { type: 'integer', description: 'predictions being processed now (by this server process)' },
+    pid: { type: 'integer', description: 'the id of the server process that answered (`digits serve --processes N` runs N)' },
   },
 } as const;
 

@@ -1,9 +1,21 @@
-// `digits serve [--port N] [--host H] [--model DIR]` (and `npm start`): the drawing app and the HTTP API.
+// `digits serve [--port N] [--host H] [--model DIR] [--processes N]` (and `npm start`): the drawing app and the HTTP API.
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { createServer, defaultModelDir, defaultWebDir, webBuildModule } from '../../server/index.ts';
+import {
+  createServer,
+  defaultEngineThreads,
+  DEFAULT_IMAGE_WORKERS,
+  defaultModelDir,
+  defaultProcesses,
+  defaultWebDir,
+  isFirstServerProcess,
+  isServerProcess,
+  reportListening,
+  ServerProcessFailed,
+  startServerProcesses,
+  webBuildModule,
+} from '../../server/index.ts';
 import { UsageError, describeError, parseIntFlag } from '../errors.ts';
 import { loadModelOrExplain } from './predict.ts';
 
@@ -12,10 +24,12 @@ interface ServeOptions {
   host?: string;
   model: string;
   webDir: string;
+  processes: number;
   imageWorkers: number;
   threads?: number;
   log?: boolean;
 }
+
 
 export function registerServeCommand(program: Command): void {
   program
@@ -26,25 +40,52 @@ export function registerServeCommand(program: Command): void {
     .option('--model <dir>', 'model folder', defaultModelDir())
     .option('--web-dir <dir>', 'the built web app', defaultWebDir())
     .option(
+      '--processes <n>',
+      'server processes sharing the port, each with its own model (default: one per core, at most 4)',
+      parseIntFlag('--processes', 1, 64),
+      defaultProcesses(),
+    )
+    .option(
       '--image-workers <n>',
-      'worker threads that decode images and find digits (0: on the main thread)',
+      'worker threads per process that decode and read images other than small PNGs, e.g. photos (0: on the event loop)',
       parseIntFlag('--image-workers', 0, 64),
-      Math.max(1, availableParallelism() - 1),
+      DEFAULT_IMAGE_WORKERS,
     )
     .option(
       '--threads <n>',
-      "the engine's threads for the model (default: the cores the image workers leave, at least 1)",
+      "the engine's threads for the model, per process (default: the cores divided among the processes, at least 1)",
       parseIntFlag('--threads', 1, 256),
     )
     .option('--log', 'log each request (JSON lines on stdout)')
     .action(async (options: ServeOptions) => {
       const port = options.port ?? portFromEnv();
       const host = options.host ?? process.env.HOST ?? 'localhost';
-      // Image workers and engine threads on the same cores slow each other down: on 2 cores, 1 image worker and
-      // 2 engine threads served 175 single-digit PNGs/s, 1 and 1 served 354 (npm run bench -- server).
-      const engineThreads = options.threads ?? Math.max(1, availableParallelism() - options.imageWorkers);
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      if (options.processes > 1 && !isServerProcess()) {
+        // the primary forks the server processes, which run this same command (the first builds the page if need be)
+        let processes;
+        try {
+          processes = await startServerProcesses(options.processes);
+        } catch (error) {
+          if (error instanceof ServerProcessFailed) process.exit(error.exitCode); // it said why on stderr
+          throw error;
+        }
+        const what = existingWebDir(options.webDir) ? 'the drawing app' : 'the API (the web app is not built)';
+        console.log(
+          `digits: serving ${what} on http://${shownHost}:${processes.port}/ (API under /api; ${options.processes} processes; Ctrl+C stops)`,
+        );
+        const stop = () => {
+          processes.stop().then(() => process.exit(0), () => process.exit(1));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return;
+      }
+      const engineThreads = options.threads ?? defaultEngineThreads(options.processes);
       const { classifier, metadata } = await loadModelOrExplain(options.model, engineThreads);
-      const webDir = await ensureWebBuilt(options.webDir, options.model);
+      // after the model loads, so a bad --model fails before any build
+      const buildsPage = !isServerProcess() || isFirstServerProcess();
+      const webDir = buildsPage ? await ensureWebBuilt(options.webDir, options.model) : existingWebDir(options.webDir);
       const app = await createServer({
         classifier,
         model: { dir: options.model, arch: metadata.arch ?? null, temperature: metadata.temperature ?? null },
@@ -62,9 +103,12 @@ export function registerServeCommand(program: Command): void {
       }
       const address = app.server.address();
       const boundPort = typeof address === 'object' && address ? address.port : port;
-      const shownHost = host.includes(':') ? `[${host}]` : host;
-      const what = webDir ? 'the drawing app' : 'the API (the web app is not built)';
-      console.log(`digits: serving ${what} on http://${shownHost}:${boundPort}/ (API under /api; Ctrl+C stops)`);
+      if (isServerProcess()) {
+        reportListening(boundPort); // the primary prints the address once all processes listen
+      } else {
+        const what = webDir ? 'the drawing app' : 'the API (the web app is not built)';
+        console.log(`digits: serving ${what} on http://${shownHost}:${boundPort}/ (API under /api; Ctrl+C stops)`);
+      }
 
       const stop = () => {
         app.close().then(() => process.exit(0), () => process.exit(1));
@@ -82,6 +126,11 @@ function portFromEnv(): number {
     throw new UsageError(`PORT must be an integer from 0 to 65535, got '${value}'`);
   }
   return port;
+}
+
+/** `webDir` when the page is built there (the primary process has built it if it could), else null. */
+function existingWebDir(webDir: string): string | null {
+  return existsSync(`${webDir}/index.html`) ? webDir : null;
 }
 
 /**

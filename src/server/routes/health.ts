@@ -25,6 +25,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
       engine: { backend: currentBackend() },
       uptimeSeconds: Math.round((performance.now() - startedAt) / 10) / 100,
       inFlight: options.limit.inFlight,
+      pid: process.pid,
     }),
   );
 }
