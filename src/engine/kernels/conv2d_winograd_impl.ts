@@ -44,7 +44,9 @@ export function runWinogradConv(
   const tiles = info.batchSize * Math.ceil(info.outHeight / 2) * Math.ceil(info.outWidth / 2);
   const filterPtr = winogradFilterOperand(rt, filter, fValues, inC, outC);
   let T = Math.max(4, Math.min(64, Math.floor(BLOCK_FLOATS / (16 * (inC + outC)) / 4) * 4));
-  const threads = Math.min(threadsFor(rt, 2 * 16 * tiles * inC * outC), Math.ceil(tiles / T));
+  // small batches only, so workers are usually still spinning from the previous kernel: a second thread pays
+  // from a quarter of the usual work (the default model's 14x14 convolutions of one image, 3.2 MFLOP)
+  const threads = Math.min(threadsFor(rt, 4 * 2 * 16 * tiles * inC * outC), Math.ceil(tiles / 4));
   if (threads > 1) T = evenTilePixels(tiles, T, threads);
   const stride = Math.ceil((rt.exports.winogradScratchFloats(inC, outC, T) * 4) / 64) * 64;
   const scratch = rt.arena.alloc(stride * threads);
