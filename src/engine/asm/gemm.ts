@@ -309,24 +309,28 @@ export function gemvPacked(n0: i32, n1: i32, K: i32, a: usize, csA: i32, Bp: usi
   const panelStride = (<usize>K * NR) << 2;
   const aStep = <usize>csA << 2;
   let j = n0;
-  // four whole panels (32 columns) at a time
+  // four whole panels (32 columns) at a time, a pointer per panel (constant offsets are free in wasm loads)
   for (; j + 4 * NR <= n1; j += 4 * NR) {
-    let b = Bp + <usize>(j / NR) * panelStride;
+    let b0 = Bp + <usize>(j / NR) * panelStride;
+    let b1 = b0 + panelStride, b2 = b1 + panelStride, b3 = b2 + panelStride;
     let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
     let r0 = f32x4.splat(0), r1 = f32x4.splat(0), s0 = f32x4.splat(0), s1 = f32x4.splat(0);
     let ak = a;
     for (let k = 0; k < K; k++) {
       const av = v128.load32_splat(ak);
-      p0 = f32x4.add(p0, f32x4.mul(av, v128.load(b)));
-      p1 = f32x4.add(p1, f32x4.mul(av, v128.load(b, 16)));
-      q0 = f32x4.add(q0, f32x4.mul(av, v128.load(b + panelStride)));
-      q1 = f32x4.add(q1, f32x4.mul(av, v128.load(b + panelStride, 16)));
-      r0 = f32x4.add(r0, f32x4.mul(av, v128.load(b + panelStride * 2)));
-      r1 = f32x4.add(r1, f32x4.mul(av, v128.load(b + panelStride * 2, 16)));
-      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + panelStride * 3)));
-      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b + panelStride * 3, 16)));
+      p0 = f32x4.add(p0, f32x4.mul(av, v128.load(b0)));
+      p1 = f32x4.add(p1, f32x4.mul(av, v128.load(b0, 16)));
+      q0 = f32x4.add(q0, f32x4.mul(av, v128.load(b1)));
+      q1 = f32x4.add(q1, f32x4.mul(av, v128.load(b1, 16)));
+      r0 = f32x4.add(r0, f32x4.mul(av, v128.load(b2)));
+      r1 = f32x4.add(r1, f32x4.mul(av, v128.load(b2, 16)));
+      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b3)));
+      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b3, 16)));
       ak += aStep;
-      b += NR << 2;
+      b0 += NR << 2;
+      b1 += NR << 2;
+      b2 += NR << 2;
+      b3 += NR << 2;
     }
     const out = c + (<usize>j << 2);
     if (accumulate) {
