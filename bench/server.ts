@@ -20,7 +20,7 @@ import { memory } from '@tensorflow/tfjs-core';
 import {
   createServer,
   defaultEngineThreads,
-  DEFAULT_IMAGE_WORKERS,
+  defaultImageWorkers,
   defaultModelDir,
   defaultProcesses,
   isServerProcess,
@@ -51,7 +51,7 @@ export async function main(args: string[]): Promise<void> {
       seconds: { type: 'string', default: '10' },
       size: { type: 'string', default: '64' },
       processes: { type: 'string', default: String(defaultProcesses()) },
-      'image-workers': { type: 'string', default: String(DEFAULT_IMAGE_WORKERS) },
+      'image-workers': { type: 'string' },
       'engine-threads': { type: 'string' },
       connections: { type: 'string', default: '16' },
       requests: { type: 'string' },
@@ -67,9 +67,9 @@ export async function main(args: string[]): Promise<void> {
   const connections = boundedInt('--connections', values.connections, 1, 1000);
   const size = boundedInt('--size', values.size, 16, 2000);
   const processes = boundedInt('--processes', values.processes, 1, 64);
-  const imageWorkers = boundedInt('--image-workers', values['image-workers'], 0, 64);
   // as `digits serve` does by default
-  const engineThreads = boundedInt('--engine-threads', values['engine-threads'] ?? String(defaultEngineThreads(processes)), 1, 256);
+  const imageWorkers = boundedInt('--image-workers', values['image-workers'] ?? String(defaultImageWorkers(processes)), 0, 64);
+  const engineThreads = boundedInt('--engine-threads', values['engine-threads'] ?? String(defaultEngineThreads(processes, imageWorkers)), 1, 256);
   if (values['server-process']) {
     if (processes > 1 && !isServerProcess()) return primaryForBenchmark(processes);
     return serveForBenchmark(values['fake-model'] ? null : values.model, imageWorkers, engineThreads);
@@ -113,6 +113,7 @@ export async function main(args: string[]): Promise<void> {
   log(`before: rss ${mb(before.rssBytes)} MB, heap ${mb(before.heapBytes)} MB, tensors ${before.tensors}`);
 
   const rounds: { figures: Figures; after: MemorySample }[] = [];
+  const generatorCpu = process.cpuUsage(); // autocannon's share of the same cores
   if (requests === undefined) {
     rounds.push({ figures: await shoot(), after: await sample() });
   } else {
@@ -123,6 +124,7 @@ export async function main(args: string[]): Promise<void> {
       log(`after ${sent + figures.requests} requests: ${formatFigures(figures)}; rss ${mb(rounds.at(-1)!.after.rssBytes)} MB, heap ${mb(rounds.at(-1)!.after.heapBytes)} MB, tensors ${rounds.at(-1)!.after.tensors}`);
     }
   }
+  const generator = process.cpuUsage(generatorCpu);
   await stopServerProcess(server.child);
 
   const last = rounds.at(-1)!;
@@ -136,6 +138,7 @@ export async function main(args: string[]): Promise<void> {
   // CPU per request does not depend on what else the machine is doing, unlike requests/s: 2 cores / this = a ceiling.
   const served = rounds.reduce((n, r) => n + r.figures.requests, 0);
   log(`server CPU: ${((last.after.cpuMicros - before.cpuMicros) / served / 1000).toFixed(3)} ms per request (all its threads)`);
+  log(`load generator CPU (autocannon, this process): ${((generator.user + generator.system) / served / 1000).toFixed(3)} ms per request`);
   log(describeBatches(batches));
   log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
   log(`after:  rss ${mb(last.after.rssBytes)} MB, heap ${mb(last.after.heapBytes)} MB, tensors ${last.after.tensors}`);
@@ -298,33 +301,43 @@ function countingBatches(inner: DigitClassifier): { classifier: DigitClassifier;
   return { classifier, batches };
 }
 
-/** Milliseconds per call of each stage of one request, on this thread, after a warm-up. */
+/**
+ * Milliseconds per call of each stage of a request, on this thread, over the load test's 100 bodies in turn,
+ * after a warm-up: wall time, and CPU time (this process, all threads), which a busy machine skews less.
+ */
 async function profileStages(size: number, modelDir: string | null, engineThreads: number): Promise<void> {
-  const png = await singleDigitPng(size);
+  const pngs = await singleDigitPngs(size, 100);
   const classifier = modelDir ? await loadRealClassifier(modelDir, engineThreads) : constantClassifier();
-  const time = async (name: string, calls: number, work: () => unknown, perDigit = 1) => {
-    for (let i = 0; i < Math.min(200, calls); i++) await work();
+  const time = async (name: string, calls: number, work: (k: number) => unknown, perDigit = 1) => {
+    for (let i = 0; i < Math.min(200, calls); i++) await work(i % 100);
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
-    for (let i = 0; i < calls; i++) await work();
+    for (let i = 0; i < calls; i++) await work(i % 100);
     const ms = (performance.now() - start) / calls;
-    console.log(`  ${name.padEnd(32)} ${ms.toFixed(3).padStart(7)} ms${perDigit > 1 ? ` (${(ms / perDigit).toFixed(3)} ms a digit)` : ''}`);
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / calls;
+    const each = perDigit > 1 ? ` (${(ms / perDigit).toFixed(3)} ms a digit)` : '';
+    console.log(`  ${name.padEnd(34)} ${ms.toFixed(3).padStart(7)} ms, CPU ${cpuMs.toFixed(3).padStart(7)} ms${each}`);
   };
-  const image = await decodeImage(png);
-  const ink = findInk(image);
-  const [segment] = segmentLine(ink);
-  const digit = preprocessDigit(segment.whole.ink).image;
-  const reading = await recognize(image, classifier);
-  console.log(`one ${size}x${size} single-digit PNG (${png.length} bytes), model ${modelDir ?? 'FAKE'}, ${engineThreads} engine threads:`);
-  await time('decode (sharp)', 2000, () => decodeImage(png));
-  await time('find ink', 2000, () => findInk(image));
-  await time('segment', 2000, () => segmentLine(ink));
-  await time('preprocess to 28x28', 2000, () => preprocessDigit(segment.whole.ink));
-  for (const count of [1, 16]) {
+  const images = await Promise.all(pngs.map((png) => decodeImage(png)));
+  const inks = images.map((image) => findInk(image));
+  const segments = inks.map((ink) => segmentLine(ink)[0]);
+  const readings = await Promise.all(images.map((image) => recognize(image, classifier)));
+  const digits = segments.map((segment) => preprocessDigit(segment.whole.ink).image);
+  const meanBytes = Math.round(pngs.reduce((n, b) => n + b.length, 0) / pngs.length);
+  console.log(`${pngs.length} different ${size}x${size} single-digit PNGs (${meanBytes} bytes on average) in turn, model ${modelDir ?? 'FAKE'}, ${engineThreads} engine threads:`);
+  await time('decode (sharp)', 2000, (k) => sharp(pngs[k]).raw().toBuffer());
+  await time('decode (small-PNG path)', 2000, (k) => decodeImage(pngs[k]));
+  await time('find ink', 2000, (k) => findInk(images[k]));
+  await time('segment', 2000, (k) => segmentLine(inks[k]));
+  await time('preprocess to 28x28', 2000, (k) => preprocessDigit(segments[k].whole.ink));
+  await time('recognize, no model (all vision)', 2000, (k) => recognize(images[k], constantClassifier()));
+  for (const count of [1, 4, 8, 16, 32]) {
     const batch = new Float32Array(count * 784);
-    for (let k = 0; k < count; k++) batch.set(digit, k * 784);
-    await time(`model, batch of ${count}`, count === 1 ? 500 : 100, () => classifier.classify(batch, count), count);
+    for (let n = 0; n < count; n++) batch.set(digits[n % digits.length], n * 784);
+    await time(`model, batch of ${count}`, Math.max(50, Math.round(1000 / count)), () => classifier.classify(batch, count), count);
   }
-  await time('JSON of the reading', 2000, () => JSON.stringify(roundReading(reading)));
+  await time('JSON of the reading', 2000, (k) => JSON.stringify(roundReading(readings[k])));
 }
 
 /** Live TensorFlow.js tensors; -1 when no backend was ever set up (the fake model). */

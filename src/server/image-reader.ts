@@ -1,13 +1,15 @@
 // Image bytes -> Reading, on this thread or on a pool of worker threads.
-// Finding ink and preprocessing are plain JavaScript loops over every pixel: the bulk of a big image's cost.
-// On this thread a photo would stall every other request for up to a second; the pool reads those, while the
-// model stays here, so concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
-// A small PNG (a digit, a drawing) is read here: ~1 ms of work, less than the worker round trip costs.
+// Decoding, finding ink and preprocessing are plain JavaScript loops over every pixel: about half of a request's
+// CPU, the model most of the rest. The pool does the first on other cores while the model stays here, so the two
+// overlap, and concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
+// On 2 cores, 1 worker and the model on this thread served 913-1,031 single-digit PNGs/s; reading small PNGs here
+// instead (no worker round trip) served 592/s: the event loop, busy with the model, became the bottleneck
+// (npm run bench -- server).
 import { Worker } from 'node:worker_threads';
-import { decodeSmallPng, ImageDecodeError } from '../image/index.ts';
+import { ImageDecodeError } from '../image/index.ts';
 import type { ImageDecodeErrorCode } from '../image/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
-import { readDecodedImage, readImageBytes } from './read-image.ts';
+import { readImageBytes } from './read-image.ts';
 import type { ReadImageOptions } from './read-image.ts';
 import type { FromWorker, ToWorker, WorkerError } from './image-worker.ts';
 
@@ -21,24 +23,6 @@ export function inThreadReader(classifier: DigitClassifier, limits: ReadImageOpt
   return {
     read: (bytes) => readImageBytes(bytes, classifier, limits),
     close: async () => {},
-  };
-}
-
-/**
- * PNGs of at most this many pixels are read on the event loop: ~20 ms of work at most (a 316x316 page), under 1 ms
- * for a single 64x64 digit.
- */
-export const IN_THREAD_PIXELS = 100_000;
-
-/** Small PNGs on this thread, everything else (photos, JPEGs, big or unusual PNGs, broken files) on `pool`. */
-export function splitReader(classifier: DigitClassifier, limits: ReadImageOptions, pool: ImageReader): ImageReader {
-  const maxPixels = Math.min(limits.maxPixels ?? Infinity, IN_THREAD_PIXELS);
-  return {
-    read(bytes) {
-      const small = decodeSmallPng(bytes, maxPixels); // null: not a small plain PNG
-      return small ? readDecodedImage(small, classifier, limits) : pool.read(bytes);
-    },
-    close: () => pool.close(),
   };
 }
 

@@ -8,4 +8,4 @@ export { readImageBytes } from './read-image.ts';
 export type { ReadImageOptions } from './read-image.ts';
 export { isFirstServerProcess, isServerProcess, reportListening, ServerProcessFailed, startServerProcesses } from './cluster.ts';
 export type { ServerProcesses } from './cluster.ts';
-export { defaultEngineThreads, defaultProcesses, DEFAULT_IMAGE_WORKERS } from './defaults.ts';
+export { defaultEngineThreads, defaultImageWorkers, defaultProcesses } from './defaults.ts';

@@ -9,7 +9,7 @@ import { BatchingClassifier } from './batching.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { addResponseHeaders } from './headers.ts';
 import { InFlightLimit } from './in-flight.ts';
-import { inThreadReader, splitReader, WorkerPoolReader } from './image-reader.ts';
+import { inThreadReader, WorkerPoolReader } from './image-reader.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectOpenApiRoutes } from './routes/openapi.ts';
 import { predictRoutes } from './routes/predict.ts';
@@ -26,7 +26,7 @@ export interface ServerOptions {
   maxInFlight?: number; // predictions processed at once before answering 503; default 64
   timeoutMs?: number; // per request: receiving it, and predicting; default 10 s
   batch?: boolean; // classify concurrent requests' digits in one model call; default true
-  imageWorkers?: number; // worker threads that decode and segment images (all but small PNGs); default 0 (this thread)
+  imageWorkers?: number; // worker threads that decode and segment images; default 0 (this thread)
   logger?: boolean; // Fastify's request log (pino JSON lines); default false
 }
 
@@ -53,7 +53,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   // a worker still busy just after its request timed out (503) is stuck on that image: replace it
   const reader =
     imageWorkers > 0
-      ? splitReader(classifier, limits, new WorkerPoolReader(classifier, limits, imageWorkers, timeoutMs + 100))
+      ? new WorkerPoolReader(classifier, limits, imageWorkers, timeoutMs + 100)
       : inThreadReader(classifier, limits);
 
   const app = Fastify({

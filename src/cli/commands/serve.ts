@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import {
   createServer,
   defaultEngineThreads,
-  DEFAULT_IMAGE_WORKERS,
+  defaultImageWorkers,
   defaultModelDir,
   defaultProcesses,
   defaultWebDir,
@@ -25,7 +25,7 @@ interface ServeOptions {
   model: string;
   webDir: string;
   processes: number;
-  imageWorkers: number;
+  imageWorkers?: number;
   threads?: number;
   log?: boolean;
 }
@@ -41,19 +41,18 @@ export function registerServeCommand(program: Command): void {
     .option('--web-dir <dir>', 'the built web app', defaultWebDir())
     .option(
       '--processes <n>',
-      'server processes sharing the port, each with its own model (default: one per core, at most 4)',
+      'server processes sharing the port, each with its own model (default 1: more only pays on more than 2 cores)',
       parseIntFlag('--processes', 1, 64),
       defaultProcesses(),
     )
     .option(
       '--image-workers <n>',
-      'worker threads per process that decode and read images other than small PNGs, e.g. photos (0: on the event loop)',
+      'worker threads per process that decode images and find digits (default: the cores but one; 0: on the event loop)',
       parseIntFlag('--image-workers', 0, 64),
-      DEFAULT_IMAGE_WORKERS,
     )
     .option(
       '--threads <n>',
-      "the engine's threads for the model, per process (default: the cores divided among the processes, at least 1)",
+      "the engine's threads for the model, per process (default: the cores the image workers leave, at least 1)",
       parseIntFlag('--threads', 1, 256),
     )
     .option('--log', 'log each request (JSON lines on stdout)')
@@ -81,7 +80,8 @@ export function registerServeCommand(program: Command): void {
         process.once('SIGTERM', stop);
         return;
       }
-      const engineThreads = options.threads ?? defaultEngineThreads(options.processes);
+      const imageWorkers = options.imageWorkers ?? defaultImageWorkers(options.processes);
+      const engineThreads = options.threads ?? defaultEngineThreads(options.processes, imageWorkers);
       const { classifier, metadata } = await loadModelOrExplain(options.model, engineThreads);
       // after the model loads, so a bad --model fails before any build
       const buildsPage = !isServerProcess() || isFirstServerProcess();
@@ -90,7 +90,7 @@ export function registerServeCommand(program: Command): void {
         classifier,
         model: { dir: options.model, arch: metadata.arch ?? null, temperature: metadata.temperature ?? null },
         webDir,
-        imageWorkers: options.imageWorkers,
+        imageWorkers,
         logger: options.log,
       });
       try {
