@@ -18,5 +18,7 @@ export type { FindInkOptions } from './ink.ts';
 export { findInk } from './ink.ts';
 export type { SegmentOptions, DigitInk, Segment } from './segment.ts';
 export { segmentDigits, segmentLine } from './segment.ts';
+export type { LatticeOptions, DigitCandidate, Lattice } from './lattice.ts';
+export { segmentLattice } from './lattice.ts';
 export type { ComposeOptions, ComposedNumber } from './compose.ts';
 export { composeNumber } from './compose.ts';

@@ -19,7 +19,7 @@ export interface DigitInk {
 }
 
 // One digit in the making: the blobs it is made of and the columns it keeps.
-interface Group {
+export interface Group {
   labels: number[];
   x0: number; // inclusive pixel bounds
   x1: number;
@@ -83,12 +83,12 @@ function typicalAspect(groups: Group[]): number {
   return Math.min(0.8, Math.max(0.5, aspects[Math.floor(aspects.length / 2)]));
 }
 
-function toGroup(c: Component): Group {
+export function toGroup(c: Component): Group {
   return { labels: [c.label], x0: c.x0, x1: c.x1, y0: c.y0, y1: c.y1, area: c.area };
 }
 
 // The height of a digit in this writing: the median height of the blobs that are not specks.
-function typicalHeight(components: Component[]): number {
+export function typicalHeight(components: Component[]): number {
   const largest = Math.max(...components.map((c) => c.area));
   const heights = components
     .filter((c) => c.area >= 0.15 * largest)
@@ -102,7 +102,7 @@ function typicalHeight(components: Component[]): number {
  * over its body, the halves of a broken stroke) or one of them is a small piece; two full-height blobs side by
  * side with overlapping boxes (a 7's bar over a 1) stay apart.
  */
-function mergePieces(groups: Group[], lineHeight: number): Group[] {
+export function mergePieces(groups: Group[], lineHeight: number): Group[] {
   let merged = true;
   while (merged) {
     merged = false;
@@ -141,7 +141,7 @@ function mergePieces(groups: Group[], lineHeight: number): Group[] {
  * within a fifth of the line height of it, whether or not their columns overlap. Left alone it would be read as a digit of its own. Fragments far from any digit
  * stay, and are dropped as specks or read as what they are.
  */
-function mergeFragments(groups: Group[], lineHeight: number): Group[] {
+export function mergeFragments(groups: Group[], lineHeight: number): Group[] {
   const isFragment = (g: Group) => g.y1 - g.y0 + 1 < 0.45 * lineHeight;
   const gapBetween = (a: Group, b: Group) => {
     const gx = Math.max(0, Math.max(a.x0, b.x0) - Math.min(a.x1, b.x1) - 1);
@@ -281,7 +281,7 @@ function cropGroup(group: Group, ink: InkMap, labels: Int32Array): DigitInk {
 }
 
 // own[label] is 1 for the group's labels: a flat lookup, as the per-pixel loops ask it for every ink pixel.
-function membership(labels: number[]): Uint8Array {
+export function membership(labels: number[]): Uint8Array {
   const own = new Uint8Array(Math.max(...labels) + 1);
   for (const label of labels) own[label] = 1;
   return own;

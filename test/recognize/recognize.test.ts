@@ -66,10 +66,33 @@ test('the whole confidence is the product of the digits, and each digit has 10 p
 });
 
 test('touching digits are read cut apart when the cut reads more confidently than the whole', async () => {
-  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -22, jitter: 0 });
+  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -20, jitter: 0 });
   assert.equal(segmentLine(ink).length, 1, 'the two 0s touch');
   const reading = await recognizeInk(ink, new NearestTemplate());
   assert.equal(reading.digits, '00');
+});
+
+test('touching pairs are read as two digits, each cut where the model reads both best', async () => {
+  for (const [digits, gap] of [['38', -24], ['47', -28], ['25', -28], ['56', -28]] as const) {
+    const { ink, boxes } = writeNumber(digits, { width: 220, height: 120, gap, jitter: 0 });
+    assert.equal(segmentLine(ink, { maxDigitAspect: Infinity }).length, 1, `${digits}: the digits touch`);
+    const reading = await recognizeInk(ink, new NearestTemplate());
+    assert.equal(reading.digits, digits);
+    reading.items.forEach((item, k) => assert.ok(centreInside(item.box, boxes[k]), `${digits}: item ${k} box ${item.box}`));
+  }
+});
+
+test('a lone digit no wider than tall costs one classification', async () => {
+  let classified = 0;
+  const counting: DigitClassifier = {
+    async classify(images, count) {
+      classified += count;
+      return new NearestTemplate().classify(images, count);
+    },
+  };
+  const ink = renderStrokes(digitStrokes(0), { width: 120, height: 120, box: [20, 15, 80, 90], thickness: 7 });
+  assert.equal((await recognizeInk(ink, counting)).digits, '0');
+  assert.equal(classified, 1);
 });
 
 // Sure of a 0 when the image is a ring (ink left, right, top and bottom of the centre, none in it), unsure otherwise.
