@@ -1,6 +1,7 @@
 // Several server processes on one port (node:cluster), for machines with more cores than one process uses: a
-// process's event loop (HTTP and the model) tops out near 1,500 requests/s. Each process has its own model and
-// batches its own requests' digits. The primary only forks them, replaces one that dies, and stops them.
+// process's event loop does HTTP and runs the model (~0.7 ms of CPU a request), and past some cores it is the
+// limit. Each process has its own model and batches its own requests' digits. The primary only forks them,
+// replaces one that dies, and stops them.
 // (On 2 cores one process with an image worker is faster: see defaults.ts.)
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';

@@ -1,11 +1,13 @@
 // How `digits serve` divides the machine's cores by default (the load benchmark starts its server the same way).
-// Measured with `npm run bench -- server` on 2 cores (64x64 single-digit PNGs, the shipped model, 16 connections):
-//   1 process, 1 image worker, 1 engine thread ...................... 913-1,031 req/s, p99 29-35 ms (the default)
-//   the same with 2 engine threads .................................. 766 req/s (threads and the worker contend)
-//   the same with 2 image workers ................................... 852 req/s
-//   2 processes (--processes 2), each reading and classifying alone .. 715 req/s, 2.7 ms CPU a request (1.5 above)
-// One process's event loop (HTTP and the model) tops out near 1,500 requests/s; past that, on more cores,
-// --processes N runs N of them on one port.
+// Measured with `npm run bench -- server --seconds 10` on 2 cores (64x64 single-digit PNGs, the shipped model,
+// 16 connections; run under setsid, so other sessions' niced work yields; runs of one setting vary by ~20%):
+//   1 process, 1 image worker, 1 engine thread .... 838-1,064 req/s, p99 29-39 ms, 1.6 ms CPU a request (the default)
+//   the same with 2 engine threads ................ 610-766 req/s (the engine's threads and the worker contend)
+//   the same with 2 image workers ................. 852 req/s
+//   2 processes of the default (--processes 2) .... 853-1,016 req/s, 1.8-2.1 ms CPU a request
+//   small PNGs read on the event loop, no worker .. 592 req/s (the loop, busy with the model, is the bottleneck)
+// One process's event loop does HTTP and runs the model (~0.7 ms of CPU a request): on more cores than 2 it becomes
+// the limit, and --processes N runs N such processes on one port.
 import { availableParallelism } from 'node:os';
 
 /** Server processes: one (see above); each would hold its own model and TensorFlow.js (~300 MB). */
