@@ -41,7 +41,7 @@ export function registerServeCommand(program: Command): void {
     .option('--web-dir <dir>', 'the built web app', defaultWebDir())
     .option(
       '--processes <n>',
-      'server processes sharing the port, each with its own model (default 1: more only pays on more than 2 cores)',
+      'server processes sharing the port, each with its own model (for many cores; 2 measured slower than 1 on 2 cores)',
       parseIntFlag('--processes', 1, 64),
       defaultProcesses(),
     )
