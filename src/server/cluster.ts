@@ -56,7 +56,8 @@ export async function startServerProcesses(count: number): Promise<ServerProcess
         if (message?.digitsServer !== 'listening') return;
         worker.off('exit', onExit);
         worker.once('exit', (code) => {
-          if (stopping || worker.exitedAfterDisconnect || restarts >= MAX_RESTARTS) return;
+          // a clean exit was asked for (Ctrl+C reaches every process of the group), a crash is replaced
+          if (stopping || code === 0 || worker.exitedAfterDisconnect || restarts >= MAX_RESTARTS) return;
           restarts++;
           console.error(`digits: a server process stopped (code ${code}); starting another`);
           start().catch((error) => console.error(`digits: ${String(error)}`));

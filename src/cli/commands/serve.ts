@@ -30,7 +30,6 @@ interface ServeOptions {
   log?: boolean;
 }
 
-
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
