@@ -208,6 +208,10 @@ interface Result {
   accuracy: number;
   modelCeiling: number; // fraction of the numbers whose original 28x28 digits the model reads all right
   wrongCount: number; // numbers read with the wrong number of digits (segmentation errors)
+  fewer: number; // of those, read with fewer digits (merged or dropped)
+  modelMisreads: number; // read with the right count, and a wrong digit is one the model misreads on its own
+  classifiedPerNumber: number; // candidate digit images classified per number (the digits, and the cuts and joins tried)
+  digitsPerNumber: number;
   digitAccuracy: number; // per digit, over numbers read with the right count
   msPerNumber: number;
 }
@@ -258,6 +262,16 @@ export async function main(args: string[]): Promise<void> {
     let digitsRight = 0;
     let digitsSeen = 0;
     let ms = 0;
+    let fewer = 0;
+    let modelMisreads = 0;
+    let classified = 0;
+    let digitCount = 0;
+    const counting: DigitClassifier = {
+      classify(images, count) {
+        classified += count;
+        return classifier.classify(images, count);
+      },
+    };
     const failures: string[] = [];
     for (let n = 0; n < flags.count; n++) {
       const length = 2 + Math.floor(rng() * 7); // 2..8 digits
@@ -272,17 +286,21 @@ export async function main(args: string[]): Promise<void> {
       );
       const image = condition === 'photo-like' ? photo(ink, digitHeight, rng) : scan(ink);
       const start = performance.now();
-      const reading = await recognize(image, classifier);
+      const reading = await recognize(image, counting);
       ms += performance.now() - start;
       if (reading.digits === truth) correct++;
       else {
         if (failures.length < 8) failures.push(`${truth}->${reading.digits || '(none)'}`);
         if (flags.failures) await savePicture(image, join(flags.failures, `${condition}-${n}-${truth}-as-${reading.digits || 'none'}.png`));
       }
-      if (reading.digits.length !== truth.length) wrongCount++;
-      else {
+      digitCount += truth.length;
+      if (reading.digits.length !== truth.length) {
+        wrongCount++;
+        if (reading.digits.length < truth.length) fewer++;
+      } else {
         digitsSeen += truth.length;
         for (let i = 0; i < truth.length; i++) if (reading.digits[i] === truth[i]) digitsRight++;
+        if (reading.digits !== truth && picks.some((k, i) => reading.digits[i] !== truth[i] && !rawRight[k])) modelMisreads++;
       }
     }
     const result: Result = {
@@ -292,6 +310,10 @@ export async function main(args: string[]): Promise<void> {
       accuracy: correct / flags.count,
       modelCeiling: ceiling / flags.count,
       wrongCount,
+      fewer,
+      modelMisreads,
+      classifiedPerNumber: classified / flags.count,
+      digitsPerNumber: digitCount / flags.count,
       digitAccuracy: digitsSeen ? digitsRight / digitsSeen : 0,
       msPerNumber: ms / flags.count,
     };
@@ -302,6 +324,12 @@ export async function main(args: string[]): Promise<void> {
           `the model reads all the original 28x28 digits of ${(100 * result.modelCeiling).toFixed(1)}%), ` +
           `${wrongCount} with a wrong digit count, ${(100 * result.digitAccuracy).toFixed(2)}% of digits where the count was right, ` +
           `${result.msPerNumber.toFixed(1)} ms a number`,
+      );
+      const wrong = flags.count - correct;
+      console.log(
+        `              misread: ${wrong} = ${fewer} with digits merged or dropped + ${wrongCount - fewer} with a digit split or extra + ` +
+          `${modelMisreads} with a digit the model also misreads alone + ${wrong - wrongCount - modelMisreads} other (cut, preprocessing, ink); ` +
+          `${result.classifiedPerNumber.toFixed(1)} images classified a number for ${result.digitsPerNumber.toFixed(1)} digits`,
       );
       if (failures.length) console.log(`              e.g. ${failures.join('  ')}`);
     }
