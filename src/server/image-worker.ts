@@ -3,11 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImageDecodeError } from '../image/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
-import { readImageBytes } from './read-image.ts';
+import type { RgbaImage } from '../vision/types.ts';
+import { readDecodedImage, readImageBytes } from './read-image.ts';
 import type { ReadImageOptions } from './read-image.ts';
 
 export type ToWorker =
   | { type: 'read'; id: number; bytes: Uint8Array }
+  | { type: 'read-decoded'; id: number; image: RgbaImage } // a small PNG the main thread decoded
   | { type: 'probabilities'; callId: number; probabilities: Float32Array }
   | { type: 'classify-failed'; callId: number; message: string };
 
@@ -40,9 +42,12 @@ if (parentPort) {
   };
 
   port.on('message', async (message: ToWorker) => {
-    if (message.type === 'read') {
+    if (message.type === 'read' || message.type === 'read-decoded') {
       try {
-        const reading = await readImageBytes(message.bytes, mainThreadClassifier, limits);
+        const reading =
+          message.type === 'read'
+            ? await readImageBytes(message.bytes, mainThreadClassifier, limits)
+            : await readDecodedImage(message.image, mainThreadClassifier, limits);
         port.postMessage({ type: 'reading', id: message.id, reading } satisfies FromWorker);
       } catch (error) {
         const workerError: WorkerError =

@@ -3,7 +3,7 @@
 import { decodeImage, shrinkToFit, WORKING_PIXELS } from '../image/index.ts';
 import { recognize } from '../recognize/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
-import type { Box } from '../vision/types.ts';
+import type { Box, RgbaImage } from '../vision/types.ts';
 
 export interface ReadImageOptions {
   maxPixels?: number; // refuse images larger than this (default 25 MP)
@@ -11,7 +11,11 @@ export interface ReadImageOptions {
 }
 
 export async function readImageBytes(bytes: Uint8Array, classifier: DigitClassifier, options: ReadImageOptions = {}): Promise<Reading> {
-  const decoded = await decodeImage(bytes, { maxPixels: options.maxPixels });
+  return readDecodedImage(await decodeImage(bytes, { maxPixels: options.maxPixels }), classifier, options);
+}
+
+/** `readImageBytes` past the decoding, for an image decoded elsewhere (within the same limits). */
+export async function readDecodedImage(decoded: RgbaImage, classifier: DigitClassifier, options: ReadImageOptions = {}): Promise<Reading> {
   const { image, scale } = await shrinkToFit(decoded, options.workingPixels ?? WORKING_PIXELS);
   const reading = await recognize(image, classifier);
   if (scale === 1) return reading;

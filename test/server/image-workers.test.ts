@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from '../../src/server/index.ts';
 import { WorkerPoolReader } from '../../src/server/image-reader.ts';
 import type { DigitClassifier, Reading } from '../../src/recognize/types.ts';
-import { inkCountingClassifier, numberPng } from './helpers.ts';
+import { drawNumber, inkCountingClassifier, inkToPaper, numberPng } from './helpers.ts';
 
 test('with image worker threads, images read the same as on the main thread, and bad ones fail the same', async (t) => {
   const classifier = inkCountingClassifier();
@@ -11,7 +11,9 @@ test('with image worker threads, images read the same as on the main thread, and
   const pooled = await createServer({ classifier, imageWorkers: 2, timeoutMs: 60_000 });
   const inThread = await createServer({ classifier });
   t.after(() => Promise.all([pooled.close(), inThread.close()])); // a failed assertion must not leave workers running
-  const pages = await Promise.all(['31', '4', '905'].map((digits) => numberPng(digits)));
+  // small PNGs are decoded on the main thread and sent decoded; a bigger one (480x260) goes as bytes
+  const bigPage = await inkToPaper(drawNumber('58', 200).ink).png().toBuffer();
+  const pages = [...(await Promise.all(['31', '4', '905'].map((digits) => numberPng(digits)))), bigPage];
   const post = (app: typeof pooled, payload: Buffer) =>
     app.inject({ method: 'POST', url: '/api/predict', headers: { 'content-type': 'image/png' }, payload });
 
@@ -19,9 +21,9 @@ test('with image worker threads, images read the same as on the main thread, and
   const fromThread = await Promise.all(pages.map((page) => post(inThread, page)));
   const truncated = await post(pooled, pages[0].subarray(0, 60));
 
-  assert.deepEqual(fromPool.map((r) => r.statusCode), [200, 200, 200]);
+  assert.deepEqual(fromPool.map((r) => r.statusCode), [200, 200, 200, 200]);
   assert.deepEqual(fromPool.map((r) => r.json<Reading>()), fromThread.map((r) => r.json<Reading>()));
-  assert.deepEqual(fromPool.map((r) => r.json<Reading>().items.length), [2, 1, 3]);
+  assert.deepEqual(fromPool.map((r) => r.json<Reading>().items.length), [2, 1, 3, 2]);
   assert.equal(truncated.statusCode, 422);
   assert.equal(truncated.json().error.code, 'corrupt-image');
 });
