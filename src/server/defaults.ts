@@ -1,7 +1,7 @@
 // How `digits serve` divides the machine's cores by default (the load benchmark starts its server the same way).
 // Measured with `npm run bench -- server --seconds 10` on 2 cores (64x64 single-digit PNGs, the shipped model,
 // 16 connections; run under setsid, so other sessions' niced work yields; runs of one setting vary by ~20%):
-//   1 process, 1 image worker, 1 engine thread .... 838-1,064 req/s, p99 29-39 ms, 1.6 ms CPU a request (the default)
+//   1 process, 1 image worker, 1 engine thread .... 934-1,131 req/s, p99 29-35 ms, 1.5 ms CPU a request (the default)
 //   the same with 2 engine threads ................ 610-766 req/s (the engine's threads and the worker contend)
 //   the same with 2 image workers ................. 852 req/s
 //   2 processes of the default (--processes 2) .... 853-1,016 req/s, 1.8-2.1 ms CPU a request

@@ -2,7 +2,7 @@
 // Decoding, finding ink and preprocessing are plain JavaScript loops over every pixel: about half of a request's
 // CPU, the model most of the rest. The pool does the first on other cores while the model stays here, so the two
 // overlap, and concurrent requests' digits still meet in one batch (workers send their 28x28 images back).
-// On 2 cores, 1 worker and the model on this thread served 838-1,064 single-digit PNGs/s; reading small PNGs here
+// On 2 cores, 1 worker and the model on this thread served 934-1,131 single-digit PNGs/s; reading small PNGs here
 // instead (no worker round trip) served 592/s: the event loop, busy with the model, became the bottleneck
 // (npm run bench -- server).
 import { Worker } from 'node:worker_threads';
