@@ -170,10 +170,12 @@ function cutPaths(group: Group, ink: InkMap, labels: Int32Array, lineHeight: num
       if (labels[i] && own[labels[i]]) inkAt[y * w + x] = ink.data[i];
     }
   }
-  const margin = Math.max(2, Math.round(0.1 * lineHeight));
-  const spacing = Math.max(3, Math.round(0.15 * lineHeight));
+  // in line heights: no end slice narrower than a thin 1, cuts at least a narrow digit's width apart, one cut
+  // for every half line height of width (more cuts cost classifications and gained little on validation numbers)
+  const margin = Math.max(2, Math.round(0.15 * lineHeight));
+  const spacing = Math.max(3, Math.round(0.2 * lineHeight));
   const band = Math.max(2, Math.round(0.12 * lineHeight));
-  const maxCuts = Math.min(16, Math.max(1, Math.round(w / (0.3 * lineHeight))));
+  const maxCuts = Math.min(16, Math.max(1, Math.round(w / (0.5 * lineHeight))));
   // the cheapest path near each column; where touching digits meet, it crosses ink only at the joint
   const near: { path: Int32Array; cost: number }[] = [];
   for (let x = 0; x < w; x++) near.push(x < margin || x >= w - margin ? { path: new Int32Array(0), cost: Infinity } : cheapestPath(inkAt, w, h, x, band));
