@@ -1,12 +1,14 @@
-// Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16] [--size 28]`
-// posts 100 different single-digit PNGs (size x size pixels) in turn with autocannon and prints requests/s, p50/p99 latency,
-// and the server's RSS and TensorFlow.js tensor count before and after.
+// Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16] [--size 64]`
+// posts 100 different single-digit PNGs (size x size pixels) in turn with autocannon and prints requests/s, p50/p99
+// latency, the server's and the load generator's CPU per request, the model's batch sizes, and the server's RSS and
+// TensorFlow.js tensor count before and after. On a shared machine run it under `setsid`: Linux gives each session
+// an equal share of the CPU whatever its nice value, so other sessions' niced jobs would otherwise take their share.
 // `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
 // `--fake-model` answers without a model (HTTP + decoding + vision only); `--processes N`, `--image-workers N` and
 // `--engine-threads N` split the cores as `digits serve --processes N --image-workers N --threads N` does, with
 // the same defaults. `--cpu-prof DIR` writes the server's CPU profiles (every thread of every process) there.
-// `--profile` instead times each stage of one request on this thread (decode, find ink, segment, preprocess,
-// the model at batch 1 and 16, JSON): where a request's time goes.
+// `--profile` instead times each stage of a request on this thread (decode with sharp and with the small-PNG path,
+// find ink, segment, preprocess, all vision, the model at batches of 1 to 32, JSON): where a request's time goes.
 // The server runs in a child process (its own event loop, as in production; it reports its memory, tensor count,
 // CPU time and model batch sizes over IPC; with --processes N it is the primary of N server processes and sums
 // theirs), and autocannon fires from this one.
