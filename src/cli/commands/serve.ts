@@ -1,6 +1,7 @@
 // `digits serve [--port N] [--host H] [--model DIR] [--processes N]` (and `npm start`): the drawing app and the HTTP API.
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   createServer,
@@ -137,21 +138,39 @@ function existingWebDir(webDir: string): string | null {
  * buildWeb() if that exists. Null (the server then shows a "not built" page) when neither works: the API still serves.
  */
 async function ensureWebBuilt(webDir: string, modelDir: string): Promise<string | null> {
-  if (existsSync(`${webDir}/index.html`)) return webDir;
+  const built = existsSync(`${webDir}/index.html`);
   const buildModule = webBuildModule();
   if (!existsSync(buildModule)) {
+    if (built) return webDir;
     console.error(`digits: the web app is not built (no ${webDir}/index.html and no web/build.ts); serving the API only`);
     return null;
   }
-  console.error('digits: building the web app (first run, a few seconds)...');
+  type BuildWeb = (options: { outDir: string; modelDir: string }) => Promise<string>;
+  type IsCurrent = (outDir: string, modelDir: string) => Promise<boolean>;
+  let web: { buildWeb: BuildWeb; isWebBuildCurrent: IsCurrent };
   try {
-    type BuildWeb = (options: { outDir: string; modelDir: string }) => Promise<string>;
-    const { buildWeb } = (await import(pathToFileURL(buildModule).href)) as { buildWeb: BuildWeb };
+    web = (await import(pathToFileURL(buildModule).href)) as typeof web;
+  } catch (error) {
+    console.error(`digits: cannot load the web build (${describeError(error)}); ${built ? 'serving the page as it is' : 'serving the API only'}`);
+    return built ? webDir : null;
+  }
+  const { buildWeb, isWebBuildCurrent } = web;
+  if (built) {
+    // Ours to rebuild: the default folder, or one our build stamped. A page from elsewhere is served as it is.
+    const ours = resolve(webDir) === resolve(defaultWebDir()) || existsSync(`${webDir}/build-stamp.json`);
+    if (!ours || (await isWebBuildCurrent(webDir, modelDir))) return webDir;
+    console.error('digits: the built web app is out of date (its sources or the model changed); rebuilding (a few seconds)...');
+  } else {
+    console.error('digits: building the web app (first run, a few seconds)...');
+  }
+  try {
     const outDir = await buildWeb({ outDir: webDir, modelDir }); // the page ships the model the server reads with
     if (existsSync(`${outDir}/index.html`)) return outDir;
     console.error(`digits: the web build wrote no ${outDir}/index.html; serving the API only`);
   } catch (error) {
-    console.error(`digits: building the web app failed: ${describeError(error)}; serving the API only`);
+    // buildWeb swaps a finished build in, so a failed rebuild leaves the previous page whole
+    console.error(`digits: building the web app failed: ${describeError(error)}; ${built ? 'serving the previous build' : 'serving the API only'}`);
+    if (built) return webDir;
   }
   return null;
 }
