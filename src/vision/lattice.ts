@@ -5,7 +5,7 @@
 // through them (see recognize's readLattice).
 import type { InkMap, Box } from './types.ts';
 import { labelComponents } from './components.ts';
-import { mergeFragments, mergePieces, membership, toGroup, typicalHeight, type Group, type DigitInk } from './segment.ts';
+import { mergeFragments, mergePieces, membership, toGroup, typicalHeight, unite, type Group, type DigitInk } from './segment.ts';
 
 export interface LatticeOptions {
   /** Ink above this belongs to a blob; weaker edge pixels follow the blob they touch. Default 0.3. */
@@ -141,17 +141,6 @@ function gapBetween(a: Group, b: Group): number {
   const gx = Math.max(0, Math.max(a.x0, b.x0) - Math.min(a.x1, b.x1) - 1);
   const gy = Math.max(0, Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1) - 1);
   return Math.hypot(gx, gy);
-}
-
-function unite(a: Group, b: Group): Group {
-  return {
-    labels: [...a.labels, ...b.labels],
-    x0: Math.min(a.x0, b.x0),
-    x1: Math.max(a.x1, b.x1),
-    y0: Math.min(a.y0, b.y0),
-    y1: Math.max(a.y1, b.y1),
-    area: a.area + b.area,
-  };
 }
 
 /**

@@ -28,6 +28,18 @@ export interface Group {
   area: number;
 }
 
+/** One group holding both groups' components. */
+export function unite(a: Group, b: Group): Group {
+  return {
+    labels: [...a.labels, ...b.labels],
+    x0: Math.min(a.x0, b.x0),
+    x1: Math.max(a.x1, b.x1),
+    y0: Math.min(a.y0, b.y0),
+    y1: Math.max(a.y1, b.y1),
+    area: a.area + b.area,
+  };
+}
+
 /**
  * One blob (or merged pieces) of the line, and the digits it was cut into: `parts` is [whole] when it was not
  * cut. A cut is a guess from the shape alone (a wide 0 and two touching 1s look alike), so callers with a
@@ -119,14 +131,7 @@ export function mergePieces(groups: Group[], lineHeight: number): Group[] {
         const stacked = overlapY < 0.3 * shorter && gapY < 0.35 * lineHeight;
         const smallPiece = shorter < 0.45 * lineHeight && gapY < 0.2 * lineHeight;
         if (!stacked && !smallPiece) continue;
-        groups[a] = {
-          labels: [...ga.labels, ...gb.labels],
-          x0: Math.min(ga.x0, gb.x0),
-          x1: Math.max(ga.x1, gb.x1),
-          y0: Math.min(ga.y0, gb.y0),
-          y1: Math.max(ga.y1, gb.y1),
-          area: ga.area + gb.area,
-        };
+        groups[a] = unite(ga, gb);
         groups.splice(b, 1);
         merged = true;
       }
@@ -164,15 +169,7 @@ export function mergeFragments(groups: Group[], lineHeight: number): Group[] {
       out.push(fragment);
       continue;
     }
-    const g = out[nearest];
-    out[nearest] = {
-      labels: [...g.labels, ...fragment.labels],
-      x0: Math.min(g.x0, fragment.x0),
-      x1: Math.max(g.x1, fragment.x1),
-      y0: Math.min(g.y0, fragment.y0),
-      y1: Math.max(g.y1, fragment.y1),
-      area: g.area + fragment.area,
-    };
+    out[nearest] = unite(out[nearest], fragment);
   }
   return out;
 }
