@@ -15,7 +15,7 @@ export interface Recipe {
   augment: boolean;
   /** Extra training digits rendered from our pen-stroke templates, as a fraction of the MNIST training images. */
   strokeDigits: number;
-  /** Training images held out (from the end) to choose the best epoch and fit the temperature. */
+  /** Training images held out (from the end) to score each epoch and fit the temperature (see keepsBestEpoch). */
   validation: number;
   /** The last this-many epochs augment only half of each batch, so training ends on images like the test set's. */
   cleanTail: number;

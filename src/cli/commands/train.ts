@@ -52,7 +52,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'seeds weights, shuffling, augmentation and dropout: same seed, same machine, same weights', parseIntFlag('--seed', 0, 2 ** 31 - 1), 1)
     .option('--out <dir>', 'folder for the trained model (default: runs/<arch>)')
     .option('--resume', 'continue the interrupted run whose checkpoint is in --out')
-    .option('--validation <n>', "training images held out (from the end) to pick the best epoch and fit the temperature (default: the recipe's, 5000; keras-cnn 0)", parseIntFlag('--validation', 0, 59_999))
+    .option('--validation <n>', "training images held out (from the end) to score each epoch, fit the temperature and, with a constant rate, pick the best epoch (default: the recipe's, 5000; keras-cnn 0)", parseIntFlag('--validation', 0, 59_999))
     .option('--augment', "augment the training images (rotation, scale, shear, shift, thickness, elastic); default: the recipe's")
     .option('--no-augment', 'train on the images as they are')
     .option('--stroke-digits <fraction>', "extra digits drawn from our pen-stroke templates, as a fraction of MNIST's (default: the recipe's)", parseNumberFlag('--stroke-digits', 0, 1))
@@ -238,7 +238,7 @@ function progressDisplay(): Display {
       switch (event.type) {
         case 'start': {
           const c = event.config;
-          const resumed = event.resumedAt ? `, resuming epoch ${event.resumedAt.epoch} after ${event.resumedAt.batchesDone} batches` : '';
+          const resumed = !event.resumedAt ? '' : event.resumedAt.epoch > c.epochs ? ', every epoch done: writing the model' : `, resuming epoch ${event.resumedAt.epoch} after ${event.resumedAt.batchesDone} batches`;
           console.error(
             `training ${c.arch} (${event.parameters.toLocaleString('en-US')} parameters): ${c.epochs} epochs, batch ${c.batchSize}, ${c.optimizer} lr ${c.lr} ${c.schedule}, ` +
               `augment ${c.augment ? 'on' : 'off'}, seed ${c.seed}; ${event.trainImages} MNIST + ${event.strokeImages} pen-stroke training images, ${event.validationImages} validation${resumed}`,
