@@ -9,4 +9,4 @@ export function heapBase(): usize {
 }
 export { convScratchFloats, conv2dBackpropFilterZero, conv2dBackpropFilterReduce, biasActivation } from './conv';
 export { sumLeading } from './elementwise';
-export { winogradFilter, winogradFilterFloats, winogradScratchFloats } from './winograd';
+export { flipTransposeFilter, winogradFilter, winogradFilterFloats, winogradScratchFloats } from './winograd';

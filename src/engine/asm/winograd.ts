@@ -4,7 +4,7 @@
 // channels are 16 independent GEMMs, one per position xi of the 4x4 transform:
 //   M_xi (T, outC) = V_xi (T, inC) * U_xi (inC, outC),  V = B^T d B per tile and channel, U = G g G^T.
 // 2.25x fewer FLOPs than the direct (im2col) GEMM, for a rounding error of the same order (the transforms only
-// add, subtract and halve). The forward pass only; used where one image's latency counts (see the kernel).
+// add, subtract and halve). Used for the forward pass and, with a flipped filter, the input gradient.
 // Threads take blocks of T tiles from a shared counter; every tile's result is the same whatever the blocks.
 import { gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
 
@@ -50,6 +50,22 @@ export function winogradFilter(f: usize, inC: i32, outC: i32, tmp: usize, dst: u
   const packed = <usize>packedBFloats(inC, outC) << 2;
   for (let xi = 0; xi < 16; xi++) {
     packB(inC, outC, tmp + ((<usize>xi * n) << 2), outC, 1, dst + <usize>xi * packed, 0, 0x7fffffff);
+  }
+}
+
+// The filter of the input gradient as a forward convolution: dst (3,3,outC,inC) holds f (3,3,inC,outC) turned
+// half a turn in space and with its channel axes swapped, dst[2-kh][2-kw][co][ci] = f[kh][kw][ci][co].
+export function flipTransposeFilter(f: usize, inC: i32, outC: i32, dst: usize): void {
+  const n = <usize>inC * <usize>outC;
+  for (let k = 0; k < 9; k++) {
+    const src = f + ((<usize>k * n) << 2);
+    const out = dst + ((<usize>(8 - k) * n) << 2);
+    for (let ci = 0; ci < inC; ci++) {
+      const row = src + ((<usize>ci * <usize>outC) << 2);
+      for (let co = 0; co < outC; co++) {
+        store<f32>(out + ((<usize>co * <usize>inC + <usize>ci) << 2), load<f32>(row + (<usize>co << 2)));
+      }
+    }
   }
 }
 

@@ -3,11 +3,13 @@ import type { Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, KernelConfig,
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from '../backend_name.ts';
 import { TASK_CONV_BACKPROP_INPUT, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
-import { float32Values } from './matmul_impl.ts';
+import { ACTIVATION_LINEAR, float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
+import { backpropInputGeometry, runWinogradConv, usesWinograd, winogradFilterOperand } from './conv2d_winograd_impl.ts';
 
-// dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) tile by tile; threads split whole images.
+// dx (N,H,W,inC) = col2im(dy (P,outC) * W^T (outC,K)) tile by tile; threads split whole images. 3x3 stride-1
+// filters instead take the Winograd forward convolution of dy with the filter flipped (conv2d_winograd_impl.ts).
 export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: MathBackendCPU; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as TensorInfo, filter = inputs.filter as TensorInfo;
@@ -25,9 +27,17 @@ export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; b
   const rt = engineRuntime();
   const { arena } = rt;
   arena.reset();
-  const geom = writeGeometry(rt, info);
   const dyPtr = inputOffset(rt, dyValues);
   const dx = allocOutput(rt, dxSize);
+  const asForward = backpropInputGeometry(info);
+  if (usesWinograd(asForward) && info.padInfo.top <= 2 && info.padInfo.left <= 2) {
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, asForward.inChannels, asForward.outChannels, true);
+    runWinogradConv(rt, asForward, writeGeometry(rt, asForward), dyPtr, filterPtr, 0, ACTIVATION_LINEAR, dx.ptr);
+    const out = dx.values();
+    arena.reset();
+    return backend.makeTensorInfo(info.inShape, 'float32', out);
+  }
+  const geom = writeGeometry(rt, info);
   const tileP = tilePixels(K);
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), info.batchSize);

@@ -5,7 +5,7 @@ import { TASK_CONV_FORWARD, TASK_CONV_FORWARD_ONE_CHANNEL, allocOutput, engineRu
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, evenTilePixels, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
-import { runWinogradConv, usesWinograd } from './conv2d_winograd_impl.ts';
+import { runWinogradConv, usesWinograd, winogradFilterOperand } from './conv2d_winograd_impl.ts';
 
 const ONE_CHANNEL_FLOPS_PER_THREAD = 1e5;
 
@@ -48,7 +48,8 @@ export function engineConv2D(
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   }
   if (usesWinograd(info)) {
-    runWinogradConv(rt, info, geom, xPtr, filter, fValues, biasPtr, activation, y.ptr);
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, false);
+    runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
     const out = y.values();
     arena.reset();
     return backend.makeTensorInfo(info.outShape, 'float32', out);

@@ -1,54 +1,87 @@
-// The Winograd F(2x2,3x3) path of the forward convolution (asm/winograd.ts): 2.25x fewer FLOPs than im2col
-// GEMM for 3x3 stride-1 filters. Taken for small batches only, where one image's latency counts (a digit on
-// the page, the server's requests): training batches keep the im2col GEMM, so a training run's numerics, and
-// the weights a seed gives, stay those of the direct convolution.
+// The Winograd F(2x2,3x3) path of 3x3 stride-1 convolutions (asm/winograd.ts): 2.25x fewer FLOPs than im2col
+// GEMM. Taken by the forward pass at every batch size (measured faster than im2col on every 3x3 shape of the
+// default model and the Keras CNN, at batch 1 and at batch 128), and by the input gradient, which is such a
+// convolution of dy with the filter flipped (see conv2DBackpropInput).
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { TASK_WINOGRAD_FORWARD, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
 import { evenTilePixels } from './conv_impl.ts';
 
-/** Largest batch that takes the Winograd path. */
-export const WINOGRAD_MAX_BATCH = 16;
+/** Batches up to this size are sized for one image's latency (small blocks, threads from little work). */
+export const WINOGRAD_SMALL_BATCH = 16;
 
-// A block of T tiles keeps its transformed input and products, 16*T*(inC+outC) floats, in L2 (~256 KB).
-const BLOCK_FLOATS = 65536;
+// A block of T tiles keeps its transformed input and products, 16*T*(inC+outC) floats, in L2. Small batches:
+// ~256 KB blocks, at most 64 tiles, so that one image still splits between threads. Training batches: ~1 MB
+// (the L2 is 2 MB a core here), at most 256 tiles: the 16 GEMMs' depth is only inC, so longer GEMMs amortise
+// packing; measured at batch 128 (1 thread, CPU time) 64 -> 256 tiles: 33 -> 30 ms (28x28, 32->32), flat from 128.
+const SMALL_BLOCK_FLOATS = 65536, SMALL_MAX_T = 64;
+const BIG_BLOCK_FLOATS = 262144, BIG_MAX_T = 256;
 
-/** Whether the forward convolution described by info takes the Winograd path. */
+/** Whether a convolution of 3x3 filters with this geometry takes the Winograd path. */
 export function usesWinograd(info: backend_util.Conv2DInfo): boolean {
   return info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dilationHeight === 1 && info.dilationWidth === 1 &&
     // four channels per SIMD lane group, and enough of them for the 16 GEMMs to be worth their transforms
-    info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && info.inChannels >= 8 &&
-    info.batchSize <= WINOGRAD_MAX_BATCH;
+    info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && info.inChannels >= 8;
 }
 
-/** The transformed, packed filter: from the packed-weights cache when this tensor was transformed before. */
-function winogradFilterOperand(rt: EngineRuntime, filter: TensorInfo, values: Float32Array, inC: number, outC: number): number {
+/**
+ * The transformed, packed filter: from the packed-weights cache when this tensor was transformed before (the
+ * cache is keyed by dataId, whose values never change: a training step's new weights are a new dataId).
+ * `flipped`: the filter of the input gradient, f turned half a turn with in and out channels swapped, so that
+ * inC and outC are those of that convolution (the forward filter is (3,3,outC,inC)).
+ */
+export function winogradFilterOperand(
+  rt: EngineRuntime, filter: TensorInfo, values: Float32Array, inC: number, outC: number, flipped: boolean,
+): number {
   const { arena, exports, cache } = rt;
-  const variant = 'winograd';
+  const variant = flipped ? 'winograd-flipped' : 'winograd';
   const hit = cache.get(filter.dataId, variant);
   if (hit) return hit;
   const bytes = exports.winogradFilterFloats(inC, outC) * 4;
   const dst = (cache.seenBefore(filter.dataId, variant) && cache.put(filter.dataId, variant, bytes)) || arena.alloc(bytes);
   const tmp = arena.alloc(16 * inC * outC * 4);
-  exports.winogradFilter(inputOffset(rt, values), inC, outC, tmp, dst);
+  let f = inputOffset(rt, values);
+  if (flipped) {
+    const turned = arena.alloc(9 * inC * outC * 4);
+    exports.flipTransposeFilter(f, outC, inC, turned);
+    f = turned;
+  }
+  exports.winogradFilter(f, inC, outC, tmp, dst);
   return dst;
 }
 
-/** Runs the Winograd forward pass into yPtr (the caller has reset the arena and written geom). */
+/** Runs the Winograd convolution described by info into yPtr (the caller has reset the arena and written geom). */
 export function runWinogradConv(
-  rt: EngineRuntime, info: backend_util.Conv2DInfo, geom: number, xPtr: number, filter: TensorInfo, fValues: Float32Array,
+  rt: EngineRuntime, info: backend_util.Conv2DInfo, geom: number, xPtr: number, filterPtr: number,
   biasPtr: number, activation: number, yPtr: number,
 ): void {
   const inC = info.inChannels, outC = info.outChannels;
   const tiles = info.batchSize * Math.ceil(info.outHeight / 2) * Math.ceil(info.outWidth / 2);
-  const filterPtr = winogradFilterOperand(rt, filter, fValues, inC, outC);
-  let T = Math.max(4, Math.min(64, Math.floor(BLOCK_FLOATS / (16 * (inC + outC)) / 4) * 4));
-  // small batches only, so workers are usually still spinning from the previous kernel: a second thread pays
+  const small = info.batchSize <= WINOGRAD_SMALL_BATCH;
+  const [blockFloats, maxT] = small ? [SMALL_BLOCK_FLOATS, SMALL_MAX_T] : [BIG_BLOCK_FLOATS, BIG_MAX_T];
+  let T = Math.max(4, Math.min(maxT, Math.floor(blockFloats / (16 * (inC + outC)) / 4) * 4));
+  // with small batches workers are usually still spinning from the previous kernel: a second thread pays
   // from a quarter of the usual work (the default model's 14x14 convolutions of one image, 3.2 MFLOP)
   const threads = Math.min(threadsFor(rt, 4 * 2 * 16 * tiles * inC * outC), Math.ceil(tiles / 4));
   if (threads > 1) T = evenTilePixels(tiles, T, threads);
   const stride = Math.ceil((rt.exports.winogradScratchFloats(inC, outC, T) * 4) / 64) * 64;
   const scratch = rt.arena.alloc(stride * threads);
   runEngineTask(rt, TASK_WINOGRAD_FORWARD, [geom, xPtr, filterPtr, biasPtr, activation, yPtr, T, scratch, stride], threads);
+}
+
+/**
+ * The input gradient of a 3x3 stride-1 convolution as a forward one: dx (N,H,W,inC) = conv(dy (N,outH,outW,outC),
+ * flipped filter (3,3,outC,inC)) with padding 2 - pad on the top and left (the bottom and right need none: dy
+ * past its edge reads as 0). 'same' pad 1 -> 1; 'valid' pad 0 -> 2, the full convolution.
+ */
+export function backpropInputGeometry(info: backend_util.Conv2DInfo): backend_util.Conv2DInfo {
+  return {
+    ...info,
+    inHeight: info.outHeight, inWidth: info.outWidth, inChannels: info.outChannels,
+    outHeight: info.inHeight, outWidth: info.inWidth, outChannels: info.inChannels,
+    inShape: [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+    outShape: [info.batchSize, info.inHeight, info.inWidth, info.inChannels],
+    padInfo: { ...info.padInfo, top: 2 - info.padInfo.top, left: 2 - info.padInfo.left, bottom: 0, right: 0 },
+  };
 }
