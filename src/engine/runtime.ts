@@ -50,6 +50,7 @@ export const TASK_UNARY = 11;
 export const TASK_RELU_GRAD = 12;
 export const TASK_WINOGRAD_FORWARD = 13;
 export const TASK_CONV_FORWARD_ONE_CHANNEL = 14;
+export const TASK_WINOGRAD_BACKPROP_FILTER = 15;
 
 const floatBits = new Int32Array(1);
 const floatView = new Float32Array(floatBits.buffer);

@@ -23,6 +23,8 @@ export interface EngineExports {
   winogradFilter(f: number, inC: number, outC: number, tmp: number, dst: number): void;
   winogradFilterFloats(inC: number, outC: number): number;
   winogradScratchFloats(inC: number, outC: number, T: number): number;
+  winogradFilterGradScratchFloats(inC: number, outC: number, T: number): number;
+  winogradBackpropFilterReduce(geom: number, dW: number, T: number, scratchBase: number, scratchStride: number, shares: number): void;
 }
 
 const WASM_PAGE = 65536;

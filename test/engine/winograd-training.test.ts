@@ -1,6 +1,6 @@
-// Winograd F(2x2,3x3) on training batches: the forward convolution past the small-batch sizing, and the input
-// gradient of 3x3 stride-1 convolutions (a Winograd forward convolution of dy with the filter flipped) against
-// tfjs cpu on odd shapes: odd heights and widths, batches that are no multiple of the threads or the tile
+// Winograd on training batches: the forward convolution F(2x2,3x3) past the small-batch sizing, the input
+// gradient of 3x3 stride-1 convolutions (a Winograd forward convolution of dy with the filter flipped) and the
+// filter gradient by F(3x3,2x2), against tfjs cpu on odd shapes: odd heights and widths, batches that are no multiple of the threads or the tile
 // block, channels 4, 8, 12; both paddings; the same bits on 1 and 2 threads; no stale cached filter.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +31,15 @@ function inputGradient(c: Case, seed: number): tf.Tensor {
   return tf.conv2dTranspose(randn(outShape, seed) as tf.Tensor4D, randn(c.f, seed + 1) as tf.Tensor4D, c.x, 1, c.pad);
 }
 
-test('training-size forward convolutions and input gradients equal tfjs cpu, on 1 and 2 threads alike to the bit', async () => {
+// dW of conv2d(x, f) for the loss sum(conv2d(x, f) * dy): the kernel Conv2DBackpropFilter(x, dy)
+function filterGradient(c: Case, seed: number): tf.Tensor {
+  const x = randn(c.x, seed) as tf.Tensor4D;
+  const y = tf.conv2d(x, tf.zeros(c.f) as tf.Tensor4D, 1, c.pad);
+  const dy = randn(y.shape, seed + 1);
+  return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, 1, c.pad), dy)))(randn(c.f, seed + 2));
+}
+
+test('training-size forward convolutions, input and filter gradients equal tfjs cpu, on 1 and 2 threads alike to the bit', async () => {
   const byThreads: Float32Array[][] = [];
   for (const threads of [1, 2]) {
     await useEngine({ threads });
@@ -42,7 +50,10 @@ test('training-size forward convolutions and input gradients equal tfjs cpu, on 
       const dx = await compareWithCpu(`dx ${JSON.stringify(c)}`, () => inputGradient(c, 10 * i + 5), RTOL, 'Conv2DBackpropInput');
       assert.equal(dx.calls, 1);
       assert.deepEqual(dx.engine[0].shape, c.x);
-      results.push(fwd.engine[0].values as Float32Array, dx.engine[0].values as Float32Array);
+      const dW = await compareWithCpu(`dW ${JSON.stringify(c)}`, () => filterGradient(c, 10 * i + 7), RTOL, 'Conv2DBackpropFilter');
+      assert.equal(dW.calls, 1);
+      assert.deepEqual(dW.engine[0].shape, c.f);
+      results.push(fwd.engine[0].values as Float32Array, dx.engine[0].values as Float32Array, dW.engine[0].values as Float32Array);
     }
     byThreads.push(results);
   }

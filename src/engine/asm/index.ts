@@ -10,3 +10,4 @@ export function heapBase(): usize {
 export { convScratchFloats, conv2dBackpropFilterZero, conv2dBackpropFilterReduce, biasActivation } from './conv';
 export { sumLeading } from './elementwise';
 export { flipTransposeFilter, winogradFilter, winogradFilterFloats, winogradScratchFloats } from './winograd';
+export { winogradBackpropFilterReduce, winogradFilterGradScratchFloats } from './winograd';

@@ -6,7 +6,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, conv2dForward
 import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
 import { binaryRange, reluGradRange, unaryRange } from './elementwise';
-import { winogradConvForward } from './winograd';
+import { winogradBackpropFilter, winogradConvForward } from './winograd';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
@@ -22,6 +22,7 @@ export const TASK_UNARY = 11; // op x out n chunk
 export const TASK_RELU_GRAD = 12; // dy x dx n chunk
 export const TASK_WINOGRAD_FORWARD = 13; // geom x Up bias activation y T scratchBase scratchStride
 export const TASK_CONV_FORWARD_ONE_CHANNEL = 14; // geom x filter bias activation y unitP
+export const TASK_WINOGRAD_BACKPROP_FILTER = 15; // geom x dy T scratchBase scratchStride shares
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -97,6 +98,9 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
   } else if (kind == TASK_WINOGRAD_FORWARD) {
     const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
     winogradConvForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
+  } else if (kind == TASK_WINOGRAD_BACKPROP_FILTER) {
+    // units are whole shares, each with its own scratch: see winogradBackpropFilter
+    winogradBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), arg(task, 3), <usize>arg(task, 4), <usize>arg(task, 5), arg(task, 6), task + COUNTER);
   } else if (kind == TASK_CONV_FORWARD_ONE_CHANNEL) {
     conv2dForwardOneChannel(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), task + COUNTER);
   } else if (kind == TASK_MAX_POOL) {

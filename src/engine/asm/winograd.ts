@@ -6,7 +6,7 @@
 // 2.25x fewer FLOPs than the direct (im2col) GEMM, for a rounding error of the same order (the transforms only
 // add, subtract and halve). Used for the forward pass and, with a flipped filter, the input gradient.
 // Threads take blocks of T tiles from a shared counter; every tile's result is the same whatever the blocks.
-import { gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
+import { NR, gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
 
 // Geometry block of asm/conv.ts (i32 words)
 const G_BATCH = 0, G_IN_H = 1, G_IN_W = 2, G_IN_C = 3, G_OUT_H = 4, G_OUT_W = 5, G_OUT_C = 6;
@@ -220,4 +220,139 @@ export function winogradConvForward(geom: usize, x: usize, Up: usize, bias: usiz
     }
     outputTransform(geom, Mx, t0, n, bias, activation, y);
   }
+}
+
+// ---- The filter gradient by Winograd F(3x3, 2x2) ----
+// dW (3,3,inC,outC) = sum over tiles of the correlation of each 4x4 input patch d with its 2x2 tile h of dy:
+// dW[kh][kw] = sum_ab d[a+kh][b+kw] h[a][b]. The transposition of F(2x2,3x3) computes that as
+//   dW = G^T [ sum_t (A h A^T) (.) (B^T d B) ] G,  A = (A^T of the forward)^T = [[1,0],[1,1],[1,-1],[0,-1]],
+// with the forward's input transform (B^T d B) and its filter transform (G) transposed for the output. Over
+// channels, 16 GEMMs per block of T tiles: M_xi (inC,outC) += V_xi^T (inC,T) * H_xi (T,outC).
+// Work is split in a fixed number of shares (share s: blocks s, s+shares, ...), each accumulating its own M,
+// added in share order at the end: the same sums in the same order on any number of threads.
+
+/** Floats of one share's scratch: V (16,T,inC), H (16,T,outC), packed H_xi, GEMM scratch, then M (16,inC,outC). */
+export function winogradFilterGradScratchFloats(inC: i32, outC: i32, T: i32): i32 {
+  return 16 * T * (inC + outC) + packedBFloats(T, outC) + gemmScratchFloats() + 16 * inC * outC;
+}
+
+// H[xi][t] (outC) = (A h A^T)[xi] for the T tiles from t0; dy pixels past the far edge (a tile of one row or
+// column) are 0. Rows then columns: a pair (p, q) becomes (p, p+q, p-q, -q).
+function dyTransform(geom: usize, dy: usize, t0: i32, T: i32, H: usize): void {
+  const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W), outC = g(geom, G_OUT_C);
+  const tilesW = (outW + 1) >> 1, tilesH = (outH + 1) >> 1;
+  const pixelBytes = <usize>outC << 2;
+  const xiStride = (<usize>T * <usize>outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let t = 0; t < T; t++) {
+    const tile = t0 + t;
+    const b = tile / (tilesH * tilesW);
+    const rem = tile - b * tilesH * tilesW;
+    const oh = (rem / tilesW) * 2, ow = (rem % tilesW) * 2;
+    const hasRow1 = oh + 1 < outH, hasCol1 = ow + 1 < outW;
+    const p = dy + ((<usize>b * <usize>outH * <usize>outW + <usize>oh * <usize>outW + <usize>ow) * pixelBytes);
+    const p1 = p + <usize>outW * pixelBytes;
+    const out = H + ((<usize>t * <usize>outC) << 2);
+    for (let c = 0; c < outC; c += 4) {
+      const cOff = <usize>c << 2;
+      const h00 = v128.load(p + cOff);
+      const h01 = hasCol1 ? v128.load(p + pixelBytes + cOff) : zero;
+      const h10 = hasRow1 ? v128.load(p1 + cOff) : zero;
+      const h11 = hasRow1 && hasCol1 ? v128.load(p1 + pixelBytes + cOff) : zero;
+      // r (4,2) = A h
+      const r10 = f32x4.add(h00, h10), r11 = f32x4.add(h01, h11);
+      const r20 = f32x4.sub(h00, h10), r21 = f32x4.sub(h01, h11);
+      const r30 = f32x4.neg(h10), r31 = f32x4.neg(h11);
+      let o = out + cOff;
+      storeDyRow(o, xiStride, h00, h01); o += xiStride * 4;
+      storeDyRow(o, xiStride, r10, r11); o += xiStride * 4;
+      storeDyRow(o, xiStride, r20, r21); o += xiStride * 4;
+      storeDyRow(o, xiStride, r30, r31);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeDyRow(o: usize, xiStride: usize, p: v128, q: v128): void {
+  v128.store(o, p);
+  v128.store(o + xiStride, f32x4.add(p, q));
+  v128.store(o + xiStride * 2, f32x4.sub(p, q));
+  v128.store(o + xiStride * 3, f32x4.neg(q));
+}
+
+// Share s's M (16,inC,outC) in its scratch.
+// @ts-ignore: decorator
+@inline function shareM(scratchBase: usize, scratchStride: usize, s: i32, inC: i32, outC: i32, T: i32): usize {
+  return scratchBase + <usize>s * scratchStride + ((<usize>(16 * T * (inC + outC) + packedBFloats(T, outC) + gemmScratchFloats())) << 2);
+}
+
+/** The threads' pass: each share's M from its blocks of T tiles (x and dy NHWC, geometry of the forward conv). */
+export function winogradBackpropFilter(geom: usize, x: usize, dy: usize, T: i32, scratchBase: usize, scratchStride: usize, shares: i32, counter: usize): void {
+  const inC = g(geom, G_IN_C), outC = g(geom, G_OUT_C);
+  const tiles = g(geom, G_BATCH) * ((g(geom, G_OUT_H) + 1) >> 1) * ((g(geom, G_OUT_W) + 1) >> 1);
+  const blocks = (tiles + T - 1) / T;
+  const panels = (outC + NR - 1) / NR;
+  for (let s = atomic.add<i32>(counter, 1); s < shares; s = atomic.add<i32>(counter, 1)) {
+    const V = scratchBase + <usize>s * scratchStride;
+    const H = V + ((<usize>16 * <usize>T * <usize>inC) << 2);
+    const Hp = H + ((<usize>16 * <usize>T * <usize>outC) << 2);
+    const gemmScratch = Hp + ((<usize>packedBFloats(T, outC)) << 2);
+    const M = shareM(scratchBase, scratchStride, s, inC, outC, T);
+    memory.fill(M, 0, (<usize>16 * <usize>inC * <usize>outC) << 2);
+    for (let blk = s; blk < blocks; blk += shares) {
+      const t0 = blk * T;
+      const n = min(T, tiles - t0);
+      inputTransform(geom, x, t0, n, V);
+      dyTransform(geom, dy, t0, n, H);
+      for (let xi = 0; xi < 16; xi++) {
+        packB(n, outC, H + ((<usize>xi * <usize>n * <usize>outC) << 2), outC, 1, Hp, 0, panels);
+        // op(A) = V_xi^T: element (ci, t) is V_xi[t*inC + ci]
+        gemmPacked(inC, 0, outC, n, V + ((<usize>xi * <usize>n * <usize>inC) << 2), 1, inC, Hp,
+          M + ((<usize>xi * <usize>inC * <usize>outC) << 2), outC, true, gemmScratch);
+      }
+    }
+  }
+}
+
+/** After the pass: the shares' M added in order, then dW (3,3,inC,outC) = G^T M G. */
+export function winogradBackpropFilterReduce(geom: usize, dW: usize, T: i32, scratchBase: usize, scratchStride: usize, shares: i32): void {
+  const inC = g(geom, G_IN_C), outC = g(geom, G_OUT_C);
+  const n = <usize>inC * <usize>outC;
+  const M = shareM(scratchBase, scratchStride, 0, inC, outC, T);
+  for (let s = 1; s < shares; s++) {
+    const other = shareM(scratchBase, scratchStride, s, inC, outC, T);
+    for (let i: usize = 0; i < 16 * n; i += 4) v128.store(M + (i << 2), f32x4.add(v128.load(M + (i << 2)), v128.load(other + (i << 2))));
+  }
+  const half = f32x4.splat(0.5);
+  const xiBytes = n << 2;
+  for (let e: usize = 0; e < n; e += 4) {
+    const p = M + (e << 2);
+    // u (3,4) = G^T m on the rows of m: u0 = m0 + (m1+m2)/2, u1 = (m1-m2)/2, u2 = (m1+m2)/2 + m3
+    const u0 = gtRow(p, xiBytes, 0, half, 0), u1 = gtRow(p, xiBytes, 0, half, 1), u2 = gtRow(p, xiBytes, 0, half, 2);
+    const u3 = gtRow(p, xiBytes, 1, half, 0), u4 = gtRow(p, xiBytes, 1, half, 1), u5 = gtRow(p, xiBytes, 1, half, 2);
+    const u6 = gtRow(p, xiBytes, 2, half, 0), u7 = gtRow(p, xiBytes, 2, half, 1), u8 = gtRow(p, xiBytes, 2, half, 2);
+    const u9 = gtRow(p, xiBytes, 3, half, 0), u10 = gtRow(p, xiBytes, 3, half, 1), u11 = gtRow(p, xiBytes, 3, half, 2);
+    // u_c (row-of-m c, output column k): then the same on the columns: dW[kh][kw] from u(.,kw) over rows
+    storeGt(dW + (e << 2), xiBytes, 0, u0, u3, u6, u9, half);
+    storeGt(dW + (e << 2), xiBytes, 1, u1, u4, u7, u10, half);
+    storeGt(dW + (e << 2), xiBytes, 2, u2, u5, u8, u11, half);
+  }
+}
+
+// Row r of m (positions 4r..4r+3) through G^T: output column k (0..2).
+// @ts-ignore: decorator
+@inline function gtRow(p: usize, xiBytes: usize, r: i32, half: v128, k: i32): v128 {
+  const base = p + <usize>(4 * r) * xiBytes;
+  const m0 = v128.load(base), m1 = v128.load(base + xiBytes), m2 = v128.load(base + xiBytes * 2), m3 = v128.load(base + xiBytes * 3);
+  if (k == 0) return f32x4.add(m0, f32x4.mul(half, f32x4.add(m1, m2)));
+  if (k == 1) return f32x4.mul(half, f32x4.sub(m1, m2));
+  return f32x4.add(f32x4.mul(half, f32x4.add(m1, m2)), m3);
+}
+
+// Column kw: the 4 row values c0..c3 through G^T into dW[kh][kw] for kh = 0..2 (dW tap (kh,kw) at (3kh+kw)*n).
+// @ts-ignore: decorator
+@inline function storeGt(dst: usize, xiBytes: usize, kw: i32, c0: v128, c1: v128, c2: v128, c3: v128, half: v128): void {
+  v128.store(dst + <usize>kw * xiBytes, f32x4.add(c0, f32x4.mul(half, f32x4.add(c1, c2))));
+  v128.store(dst + <usize>(3 + kw) * xiBytes, f32x4.mul(half, f32x4.sub(c1, c2)));
+  v128.store(dst + <usize>(6 + kw) * xiBytes, f32x4.add(f32x4.mul(half, f32x4.add(c1, c2)), c3));
 }

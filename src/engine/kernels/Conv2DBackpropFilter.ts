@@ -5,9 +5,11 @@ import { ENGINE_BACKEND } from '../backend_name.ts';
 import { TASK_CONV_BACKPROP_FILTER, allocOutput, engineRuntime, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
+import { runWinogradFilterGrad, usesWinograd } from './conv2d_winograd_impl.ts';
 
 // dW (fH,fW,inC,outC) = sum over output pixels of im2col(x)^T (K,P) * dy (P,outC), tile by tile, in fixed shares
-// (share s: tiles s, s+shares, ...) each summed into its own dW, then added in order (asm/conv.ts).
+// (share s: tiles s, s+shares, ...) each summed into its own dW, then added in order (asm/conv.ts). 3x3 stride-1
+// filters instead take Winograd F(3x3,2x2) (asm/winograd.ts), in shares the same way.
 const FILTER_SHARES = 4;
 export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: MathBackendCPU; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -31,6 +33,12 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   const dyPtr = inputOffset(rt, dyValues);
   const dW = allocOutput(rt, K * outC);
   const dWPtr = dW.ptr;
+  if (usesWinograd(info)) {
+    runWinogradFilterGrad(rt, info, geom, xPtr, dyPtr, dWPtr, FILTER_SHARES);
+    const out = dW.values();
+    arena.reset();
+    return backend.makeTensorInfo(info.filterShape, 'float32', out);
+  }
   const tileP = tilePixels(K);
   const tiles = Math.ceil(pixels / tileP);
   const threads = Math.min(threadsFor(rt, 2 * pixels * K * outC), tiles);

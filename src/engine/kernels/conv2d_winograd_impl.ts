@@ -3,7 +3,7 @@
 // default model and the Keras CNN, at batch 1 and at batch 128), and by the input gradient, which is such a
 // convolution of dy with the filter flipped (see conv2DBackpropInput).
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
-import { TASK_WINOGRAD_FORWARD, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
+import { TASK_WINOGRAD_BACKPROP_FILTER, TASK_WINOGRAD_FORWARD, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
 import { evenTilePixels } from './conv_impl.ts';
 
@@ -84,4 +84,24 @@ export function backpropInputGeometry(info: backend_util.Conv2DInfo): backend_ut
     outShape: [info.batchSize, info.inHeight, info.inWidth, info.inChannels],
     padInfo: { ...info.padInfo, top: 2 - info.padInfo.top, left: 2 - info.padInfo.left, bottom: 0, right: 0 },
   };
+}
+
+/**
+ * dW (3,3,inC,outC) of a 3x3 stride-1 convolution by Winograd F(3x3,2x2) into dWPtr (asm/winograd.ts), in
+ * `shares` fixed shares of blocks (the same bits on any number of threads up to shares); geom is the forward
+ * convolution's. Blocks of T tiles sized as the forward's for training batches, whatever the threads.
+ */
+export function runWinogradFilterGrad(
+  rt: EngineRuntime, info: backend_util.Conv2DInfo, geom: number, xPtr: number, dyPtr: number, dWPtr: number, shares: number,
+): void {
+  const inC = info.inChannels, outC = info.outChannels;
+  const tiles = info.batchSize * Math.ceil(info.outHeight / 2) * Math.ceil(info.outWidth / 2);
+  const T = Math.max(4, Math.min(BIG_MAX_T, Math.floor(BIG_BLOCK_FLOATS / (16 * (inC + outC)) / 4) * 4));
+  const blocks = Math.ceil(tiles / T);
+  const used = Math.min(shares, blocks);
+  const threads = Math.min(threadsFor(rt, 2 * 16 * tiles * inC * outC), used);
+  const stride = Math.ceil((rt.exports.winogradFilterGradScratchFloats(inC, outC, T) * 4) / 64) * 64;
+  const scratch = rt.arena.alloc(stride * used);
+  runEngineTask(rt, TASK_WINOGRAD_BACKPROP_FILTER, [geom, xPtr, dyPtr, T, scratch, stride, used], threads);
+  rt.exports.winogradBackpropFilterReduce(geom, dWPtr, T, scratch, stride, used);
 }
