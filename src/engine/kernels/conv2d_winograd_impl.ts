@@ -12,8 +12,8 @@ export const WINOGRAD_SMALL_BATCH = 16;
 
 // A block of T tiles keeps its transformed input and products, 16*T*(inC+outC) floats, in L2. Small batches:
 // ~256 KB blocks, at most 64 tiles, so that one image still splits between threads. Training batches: ~1 MB
-// (the L2 is 2 MB a core here), at most 256 tiles: the 16 GEMMs' depth is only inC, so longer GEMMs amortise
-// packing; measured at batch 128 (1 thread, CPU time) 64 -> 256 tiles: 33 -> 30 ms (28x28, 32->32), flat from 128.
+// (the L2 is 2 MB a core here), at most 256 tiles. Measured at batch 128 (1 thread, CPU time, once the planes
+// stopped sharing cache sets, see asm planeFloats): flat from 64 to 256 tiles on every default-model shape.
 const SMALL_BLOCK_FLOATS = 65536, SMALL_MAX_T = 64;
 const BIG_BLOCK_FLOATS = 262144, BIG_MAX_T = 256;
 
