@@ -88,7 +88,8 @@ export function segmentLattice(ink: InkMap, options: LatticeOptions = {}): Latti
       continue;
     }
     // slices 0..k between the k paths; every run of slices no wider than a wide digit is a candidate, and the
-    // whole blob too unless it is over twice as wide as tall (no digit is)
+    // whole blob too unless it is over twice as wide as tall (no digit is) and as the line's digits are: a flat
+    // digit (a 5 with a long bar, a 2 with a long tail) is wider than twice its own height
     const k = paths.length;
     const bounds: CutPath[] = [null, ...paths, null];
     for (let a = 0; a <= k; a++) {
@@ -100,7 +101,7 @@ export function segmentLattice(ink: InkMap, options: LatticeOptions = {}): Latti
           continue;
         }
         const pieceWidth = piece.box[2];
-        if (whole ? pieceWidth > 2 * h : b > a + 1 && pieceWidth > 1.3 * lineHeight) continue;
+        if (whole ? pieceWidth > 2 * Math.max(h, lineHeight) : b > a + 1 && pieceWidth > 1.3 * lineHeight) continue;
         add(atom + a, atom + b, piece, whole ? 'whole' : 'cut');
       }
     }

@@ -29,6 +29,18 @@ test('a blob of touching digits is offered whole and cut, in slices left to righ
   }
 });
 
+test('a flat digit over twice as wide as its own height is still offered whole, beside the line\'s taller digits', () => {
+  const ink: InkMap = { width: 320, height: 120, data: new Float32Array(320 * 120) };
+  drawStrokes(ink, digitStrokes(1), [20, 20, 40, 80], 6);
+  drawStrokes(ink, digitStrokes(5), [100, 44, 200, 52], 6); // a 5 squashed flat, wider than the digits are tall
+  const lattice = segmentLattice(ink);
+  const five = lattice.candidates.filter((c) => c.ink && c.ink.box[0] >= 90);
+  assert.ok(five.length > 1, 'the wide blob is cut, as it could be touching digits');
+  const whole = five.find((c) => c.kind === 'whole');
+  assert.ok(whole, 'and offered whole too');
+  assert.ok(whole.width > 2 * whole.height, `as wide as ${whole.width.toFixed(2)} line heights, ${whole.height.toFixed(2)} tall`);
+});
+
 test('a digit broken into two short pieces side by side is offered as the pieces and joined', () => {
   const ink: InkMap = { width: 240, height: 120, data: new Float32Array(240 * 120) };
   drawStrokes(ink, digitStrokes(1), [20, 20, 50, 80], 6);
