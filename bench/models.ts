@@ -28,8 +28,24 @@ export function makeOptimizer(arch: string): tf.Optimizer {
   return arch === 'keras-cnn' ? engineAdadelta(1.0) : engineAdam(1e-3);
 }
 
-export function makeTrainStep(arch: string, batch: number, seed = 1): TrainStep {
-  const model = buildModel(arch, { seed });
+/**
+ * The architecture with a batch normalisation layer after each convolution (after its relu, as the layers are
+ * built): a BatchNorm variant for profiling the engine's normalisation kernels without a new architecture in
+ * src/model. The convolutions and the rest are the architecture's own layers, reused.
+ */
+export function withBatchNorm(model: tf.LayersModel): tf.LayersModel {
+  const input = tf.input({ shape: model.inputs[0].shape.slice(1) as number[] });
+  let x: tf.SymbolicTensor = input;
+  for (const layer of model.layers) {
+    x = layer.apply(x) as tf.SymbolicTensor;
+    if (layer.getClassName() === 'Conv2D') x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: x, name: `${model.name}-bn` });
+}
+
+export function makeTrainStep(arch: string, batch: number, seed = 1, options: { batchNorm?: boolean } = {}): TrainStep {
+  const built = buildModel(arch, { seed });
+  const model = options.batchNorm ? withBatchNorm(built) : built;
   const optimizer = makeOptimizer(arch);
   const { x, y } = randomBatch(batch, seed);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

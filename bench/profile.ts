@@ -3,7 +3,8 @@
 // and FLOPs where known (convolutions and matmuls), over a few steps after a warm-up step.
 // With --inference: one image's model.predict instead (the latency bench/engine.ts reports), per kernel.
 // Usage: npm run bench -- profile [--arch keras-cnn|small-cnn|default] [--backend cpu|digits-engine]
-//                                 [--batch N] [--steps N] [--threads N] [--cpu-time] [--json]
+//                                 [--batch N] [--steps N] [--threads N] [--cpu-time] [--batch-norm] [--json]
+//        (--batch-norm: the architecture with a BatchNorm layer after each convolution, bench/models.ts's withBatchNorm)
 //        npm run bench -- profile --inference [--arch A] [--backend B] [--threads N] [--runs N (default 1000)] [--json]
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend } from '@tensorflow/tfjs-core';
@@ -187,7 +188,8 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
 
-  const train = makeTrainStep(arch, batch);
+  const batchNorm = args.includes('--batch-norm');
+  const train = makeTrainStep(arch, batch, 1, { batchNorm });
   train.step(); // warm-up: builds the optimizer's slots, packs caches
   // --cpu-time: this process's CPU time instead of the wall clock, which a busy machine inflates at random;
   // meaningful per kernel with --threads 1 (worker threads' time would count too)
@@ -211,9 +213,9 @@ export async function main(args: string[]): Promise<void> {
     shapes: [...r.shapes],
   }));
   if (json) {
-    console.log(JSON.stringify({ arch, backend, batch, steps, clock: cpuTime ? 'cpu' : 'wall', stepMs: wallMs, kernelMs, imagesPerSecond: (batch * 1000) / wallMs, kernels: table }, null, 2));
+    console.log(JSON.stringify({ arch, batchNorm, backend, batch, steps, clock: cpuTime ? 'cpu' : 'wall', stepMs: wallMs, kernelMs, imagesPerSecond: (batch * 1000) / wallMs, kernels: table }, null, 2));
   } else {
-    console.log(`${arch} training step, batch ${batch}, backend ${backend}: ${wallMs.toFixed(1)} ms${cpuTime ? ' CPU' : ''}/step ` +
+    console.log(`${arch}${batchNorm ? ' + BatchNorm after each conv' : ''} training step, batch ${batch}, backend ${backend}: ${wallMs.toFixed(1)} ms${cpuTime ? ' CPU' : ''}/step ` +
       `(${((batch * 1000) / wallMs).toFixed(1)} img/s), kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(wallMs - kernelMs).toFixed(1)} ms; mean of ${steps} step(s)`);
     console.log(`${'kernel'.padEnd(26)}${'calls'.padStart(7)}${'ms'.padStart(10)}${'%'.padStart(7)}${'GFLOP/s'.padStart(9)}  shapes (inputs)`);
     for (const r of table) {

@@ -5,6 +5,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from './backend_name.ts';
 import { ENGINE_KERNELS } from './kernels/index.ts';
 import { registerReluGradient } from './kernels/ReluGrad.ts';
+import { registerBatchNormGradients } from './kernels/BatchNormGrad.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
@@ -71,4 +72,5 @@ export function registerEngineBackend(): void {
   for (const config of ENGINE_KERNELS) registerKernel(config);
   registerBackend(ENGINE_BACKEND, () => new EngineBackend(), 1);
   registerReluGradient();
+  registerBatchNormGradients();
 }

@@ -51,6 +51,10 @@ export const TASK_RELU_GRAD = 12;
 export const TASK_WINOGRAD_FORWARD = 13;
 export const TASK_CONV_FORWARD_ONE_CHANNEL = 14;
 export const TASK_WINOGRAD_BACKPROP_FILTER = 15;
+export const TASK_MEAN_LEADING = 16;
+export const TASK_REPEAT_ROWS = 17;
+export const TASK_BATCH_NORM = 18;
+export const TASK_BATCH_NORM_GRAD_SUMS = 19;
 
 const floatBits = new Int32Array(1);
 const floatView = new Float32Array(floatBits.buffer);

@@ -19,6 +19,7 @@ export interface EngineExports {
   conv2dBackpropFilterReduce(geom: number, dW: number, tileP: number, scratchBase: number, scratchStride: number, shares: number): void;
   biasActivation(rows: number, P: number, outC: number, bias: number, activation: number): void;
   sumLeading(x: number, outer: number, inner: number, out: number, acc: number): void;
+  reduceShares(acc: number, shares: number, inner: number, out: number): void;
   flipTransposeFilter(f: number, inC: number, outC: number, dst: number): void;
   winogradFilter(f: number, inC: number, outC: number, tmp: number, dst: number): void;
   winogradFilterFloats(inC: number, outC: number): number;

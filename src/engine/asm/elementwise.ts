@@ -95,6 +95,7 @@ export const UNARY_RELU: i32 = 0; // max(x, 0), NaN stays NaN
 export const UNARY_STEP: i32 = 1; // x > 0 ? 1 : 0, NaN stays NaN (tfjs step with alpha 0: relu's gradient)
 export const UNARY_SQRT: i32 = 2;
 export const UNARY_FLOOR: i32 = 3;
+export const UNARY_SQUARE: i32 = 4; // x * x (moments' squared deviations)
 
 // @ts-ignore: decorator
 @inline function unary4(op: i32, x: v128): v128 {
@@ -104,6 +105,7 @@ export const UNARY_FLOOR: i32 = 3;
     return v128.bitselect(x, one, f32x4.ne(x, x)); // a NaN lane keeps x
   }
   if (op == UNARY_SQRT) return f32x4.sqrt(x);
+  if (op == UNARY_SQUARE) return f32x4.mul(x, x);
   return f32x4.floor(x);
 }
 
@@ -112,6 +114,7 @@ export const UNARY_FLOOR: i32 = 3;
   if (op == UNARY_RELU) return x != x ? x : x > 0 ? x : 0;
   if (op == UNARY_STEP) return x != x ? x : x > 0 ? <f32>1 : <f32>0;
   if (op == UNARY_SQRT) return sqrt<f32>(x);
+  if (op == UNARY_SQUARE) return x * x;
   return floor<f32>(x);
 }
 

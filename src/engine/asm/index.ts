@@ -11,3 +11,4 @@ export { convScratchFloats, conv2dBackpropFilterZero, conv2dBackpropFilterReduce
 export { sumLeading } from './elementwise';
 export { flipTransposeFilter, winogradFilter, winogradFilterFloats, winogradScratchFloats } from './winograd';
 export { winogradBackpropFilterReduce, winogradFilterGradScratchFloats } from './winograd';
+export { reduceShares } from './normalization';

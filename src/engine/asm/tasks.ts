@@ -7,6 +7,7 @@ import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
 import { binaryRange, reluGradRange, unaryRange } from './elementwise';
 import { winogradBackpropFilter, winogradConvForward } from './winograd';
+import { batchNormGradShare, batchNormRows, meanLeadingShare, repeatRows } from './normalization';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
@@ -23,6 +24,10 @@ export const TASK_RELU_GRAD = 12; // dy x dx n chunk
 export const TASK_WINOGRAD_FORWARD = 13; // geom x Up bias activation y T scratchBase scratchStride
 export const TASK_CONV_FORWARD_ONE_CHANNEL = 14; // geom x filter bias activation y unitP
 export const TASK_WINOGRAD_BACKPROP_FILTER = 15; // geom x dy T scratchBase scratchStride shares
+export const TASK_MEAN_LEADING = 16; // x outer inner divisor(f32 bits) accBase shares: a unit is a share, acc (shares,inner) f64
+export const TASK_REPEAT_ROWS = 17; // x inner out rows chunkRows
+export const TASK_BATCH_NORM = 18; // x mean factor offset out C rows chunkRows
+export const TASK_BATCH_NORM_GRAD_SUMS = 19; // x dy mean rows C accBase shares: a unit is a share, acc (shares,2,C) f64
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -121,6 +126,26 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     const n = arg(task, 3), chunk = arg(task, 4);
     for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
       reluGradRange(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), i, min(n, i + chunk));
+    }
+  } else if (kind == TASK_MEAN_LEADING) {
+    const inner = arg(task, 2), shares = arg(task, 5);
+    for (let s = nextUnit(task); s < shares; s = nextUnit(task)) {
+      meanLeadingShare(<usize>arg(task, 0), arg(task, 1), inner, argF32(task, 3), <usize>arg(task, 4) + ((<usize>s * <usize>inner) << 3), s, shares);
+    }
+  } else if (kind == TASK_REPEAT_ROWS) {
+    const rows = arg(task, 3), chunk = arg(task, 4);
+    for (let r = nextUnit(task) * chunk; r < rows; r = nextUnit(task) * chunk) {
+      repeatRows(<usize>arg(task, 0), arg(task, 1), <usize>arg(task, 2), r, min(rows, r + chunk));
+    }
+  } else if (kind == TASK_BATCH_NORM) {
+    const rows = arg(task, 6), chunk = arg(task, 7);
+    for (let r = nextUnit(task) * chunk; r < rows; r = nextUnit(task) * chunk) {
+      batchNormRows(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), <usize>arg(task, 4), arg(task, 5), r, min(rows, r + chunk));
+    }
+  } else if (kind == TASK_BATCH_NORM_GRAD_SUMS) {
+    const C = arg(task, 4), shares = arg(task, 6);
+    for (let s = nextUnit(task); s < shares; s = nextUnit(task)) {
+      batchNormGradShare(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), arg(task, 3), C, <usize>arg(task, 5) + ((<usize>s * <usize>C) << 4), s, shares);
     }
   } else if (kind == TASK_ADAM) {
     const n = arg(task, 7), chunk = arg(task, 8);

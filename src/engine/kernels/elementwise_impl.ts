@@ -24,6 +24,7 @@ export const UNARY_RELU = 0;
 export const UNARY_STEP = 1;
 export const UNARY_SQRT = 2;
 export const UNARY_FLOOR = 3;
+export const UNARY_SQUARE = 4;
 
 /** out = a op b in the plan's layout (broadcast_impl.ts). */
 export function engineBinary(backend: MathBackendCPU, plan: BinaryPlan, op: number): TensorInfo {

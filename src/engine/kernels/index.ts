@@ -16,6 +16,11 @@ import { floorConfig } from './Floor.ts';
 import { stepConfig } from './Step.ts';
 import { sqrtConfig } from './Sqrt.ts';
 import { sumConfig } from './Sum.ts';
+import { meanConfig } from './Mean.ts';
+import { tileConfig } from './Tile.ts';
+import { squareConfig } from './Square.ts';
+import { fusedBatchNormConfig } from './FusedBatchNorm.ts';
+import { batchNormGradSumsConfig } from './BatchNormGrad.ts';
 import { maxPoolConfig } from './pool_max.ts';
 import { maxPoolGradConfig } from './pool_max_grad.ts';
 import { avgPoolConfig } from './pool_avg.ts';
@@ -38,6 +43,11 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   stepConfig,
   sqrtConfig,
   sumConfig,
+  meanConfig,
+  tileConfig,
+  squareConfig,
+  fusedBatchNormConfig,
+  batchNormGradSumsConfig,
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolConfig,

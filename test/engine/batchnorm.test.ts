@@ -1,0 +1,140 @@
+// Batch normalisation on the engine (Mean over leading axes, Tile of a per-channel vector, Square,
+// FusedBatchNorm, and the gradients the engine registers for FusedBatchNorm and Mean) against tfjs cpu, on odd
+// shapes: odd heights and widths, channels 1, 3, 32, batches 1 and 5; the same bits on 1 and 2 threads.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
+import { BATCH_NORM_GRAD_SUMS } from '../../src/engine/kernels/BatchNormGrad.ts';
+import { compareWithCpu, randn } from './helpers.ts';
+import type { Compared } from './helpers.ts';
+
+const SHAPES: number[][] = [[1, 3, 5, 1], [5, 7, 3, 3], [5, 9, 11, 32], [1, 13, 7, 32]];
+// over 2^17 floats: the kernels split it between two threads
+const BIG: number[] = [5, 29, 29, 32];
+
+/** Runs `op` on the engine with 1 thread and then 2, and asserts the outputs are the same bits. */
+async function assertSameOnOneAndTwoThreads(what: string, op: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const byThreads: Compared[][] = [];
+  for (const threads of [1, 2]) {
+    await useEngine({ threads });
+    byThreads.push(tf.tidy(() => {
+      const out = op();
+      return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+    }));
+  }
+  byThreads[0].forEach((one, i) => assert.deepEqual(byThreads[1][i], one, `${what} output ${i}: 1 and 2 threads differ`));
+}
+
+test('mean over the leading axes equals tfjs cpu (per-channel means of NHWC, keepDims, all axes) and runs on the engine', async () => {
+  await useEngine({ threads: 2 });
+  let seed = 1;
+  for (const shape of [...SHAPES, BIG]) {
+    const s = seed++;
+    const { calls } = await compareWithCpu(`mean [${shape}] over N,H,W`, () => tf.mean(randn(shape, s), [0, 1, 2]), 1e-6, 'Mean');
+    assert.equal(calls, 1, 'the engine kernel ran');
+    await compareWithCpu(`mean [${shape}] over N keepDims`, () => tf.mean(randn(shape, s), 0, true), 1e-6);
+    await compareWithCpu(`mean [${shape}] of everything`, () => tf.mean(randn(shape, s)), 1e-6);
+  }
+  // not leading axes: tfjs cpu's kernel, same answer
+  await compareWithCpu('mean over H,W', () => tf.mean(randn([5, 7, 3, 3], 9), [1, 2]), 1e-6);
+});
+
+test('tile of a (1,1,1,C) vector to (N,H,W,C) equals tfjs cpu exactly; other tilings still work', async () => {
+  await useEngine({ threads: 2 });
+  for (const shape of [...SHAPES, BIG]) {
+    const C = shape[3];
+    const { engine, calls } = await compareWithCpu(`tile [1,1,1,${C}] to [${shape}]`,
+      () => tf.tile(randn([1, 1, 1, C], C), [shape[0], shape[1], shape[2], 1]), 0, 'Tile');
+    assert.equal(calls, 1);
+    assert.deepEqual(engine[0].shape, shape);
+  }
+  await compareWithCpu('tile [1,3] by [4,1]', () => tf.tile(randn([1, 3], 2), [4, 1]), 0);
+  await compareWithCpu('tile [2,3] by [2,2] (interleaving: the cpu kernel)', () => tf.tile(randn([2, 3], 3), [2, 2]), 0);
+});
+
+test('square equals tfjs cpu exactly', async () => {
+  await useEngine({ threads: 2 });
+  for (const shape of [...SHAPES, BIG]) {
+    const { calls } = await compareWithCpu(`square [${shape}]`, () => tf.square(randn(shape, 5)), 0, 'Square');
+    assert.equal(calls, 1);
+  }
+});
+
+test('batch normalisation (per-channel mean, variance, offset, scale; without offset or scale) equals tfjs cpu', async () => {
+  await useEngine({ threads: 2 });
+  let seed = 10;
+  for (const shape of [...SHAPES, BIG]) {
+    const C = shape[3], s = seed;
+    seed += 5;
+    const params = () => ({
+      x: randn(shape, s).mul(3).add(1),
+      mean: randn([C], s + 1),
+      variance: tf.randomUniform([C], 0.1, 4, 'float32', s + 2),
+      offset: randn([C], s + 3),
+      scale: randn([C], s + 4),
+    });
+    const { calls } = await compareWithCpu(`batchNorm [${shape}]`, () => {
+      const p = params();
+      return tf.batchNorm(p.x, p.mean, p.variance, p.offset, p.scale, 1e-3);
+    }, 1e-5, 'FusedBatchNorm');
+    assert.equal(calls, 1);
+    await compareWithCpu(`batchNorm [${shape}] no offset, no scale`, () => {
+      const p = params();
+      return tf.batchNorm(p.x, p.mean, p.variance, undefined, undefined, 0.01);
+    }, 1e-5);
+  }
+});
+
+/** A tiny conv + BatchNorm + dense model, seeded, built on the current backend. */
+function tinyBatchNormModel(channels: number): tf.Sequential {
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ inputShape: [9, 7, 3], filters: channels, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heUniform({ seed: 1 }) }));
+  model.add(tf.layers.batchNormalization());
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+  return model;
+}
+
+/** Every trainable weight's gradient of a softmax loss, then the moving mean and variance after that step. */
+function batchNormModelGradients(batch: number, channels: number): tf.Tensor[] {
+  const model = tinyBatchNormModel(channels);
+  const x = randn([batch, 9, 7, 3], 21).mul(2).add(0.5);
+  const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1, 2, 0].slice(0, batch).concat(Array(Math.max(0, batch - 7)).fill(3)), 'int32'), 4);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { grads } = tf.variableGrads(
+    () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+  const bn = model.layers[1];
+  const moving = bn.getWeights().slice(2).map((w) => w.clone()); // moving mean, moving variance
+  const out = [...vars.map((v) => grads[v.name].clone()), ...moving];
+  model.dispose();
+  return out;
+}
+
+test('a conv + BatchNorm + dense model has the gradients and moving statistics of tfjs cpu, through the engine kernels', async () => {
+  await useEngine({ threads: 2 });
+  for (const [batch, channels] of [[1, 3], [5, 1], [5, 32]]) {
+    const { calls } = await compareWithCpu(`batch ${batch}, ${channels} channels`, () => batchNormModelGradients(batch, channels), 2e-5, BATCH_NORM_GRAD_SUMS);
+    assert.equal(calls, 1, 'the engine gradient ran');
+  }
+});
+
+test('batch normalisation kernels and gradients give the same bits on 1 and 2 threads', async () => {
+  const C = BIG[3];
+  await assertSameOnOneAndTwoThreads('mean, square, tile, batchNorm', () => {
+    const x = randn(BIG, 3);
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return [mean, variance, tf.tile(mean.reshape([1, 1, 1, C]), [BIG[0], BIG[1], BIG[2], 1]),
+      tf.batchNorm(x, mean, variance, randn([C], 4), randn([C], 5), 1e-3)];
+  });
+  await assertSameOnOneAndTwoThreads('gradients of a BatchNorm layer', () => {
+    const x = randn(BIG, 6), offset = randn([C], 7), scale = randn([C], 8), dy = randn(BIG, 9);
+    const f = (xs: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xs, [0, 1, 2]);
+      return tf.batchNorm(xs, mean, variance, o, s, 1e-3).mul(dy).sum();
+    };
+    return tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, offset, scale]);
+  });
+  await useEngine({ threads: 2 });
+  assert.equal(tf.getBackend(), ENGINE_BACKEND);
+});
