@@ -6,6 +6,7 @@ import { ENGINE_BACKEND } from './backend_name.ts';
 import { ENGINE_KERNELS } from './kernels/index.ts';
 import { registerReluGradient } from './kernels/ReluGrad.ts';
 import { registerBatchNormGradients } from './kernels/BatchNormGrad.ts';
+import { registerSquareGradient } from './kernels/SquareGrad.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
@@ -73,4 +74,5 @@ export function registerEngineBackend(): void {
   registerBackend(ENGINE_BACKEND, () => new EngineBackend(), 1);
   registerReluGradient();
   registerBatchNormGradients();
+  registerSquareGradient();
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
 import { BATCH_NORM_GRAD_SUMS } from '../../src/engine/kernels/BatchNormGrad.ts';
+import { SQUARE_GRAD } from '../../src/engine/kernels/SquareGrad.ts';
 import { compareWithCpu, randn } from './helpers.ts';
 import type { Compared } from './helpers.ts';
 
@@ -57,6 +58,17 @@ test('square equals tfjs cpu exactly', async () => {
   await useEngine({ threads: 2 });
   for (const shape of [...SHAPES, BIG]) {
     const { calls } = await compareWithCpu(`square [${shape}]`, () => tf.square(randn(shape, 5)), 0, 'Square');
+    assert.equal(calls, 1);
+  }
+});
+
+test("square's gradient (dy * 2x in one pass) equals tfjs cpu's exactly", async () => {
+  await useEngine({ threads: 2 });
+  for (const shape of [...SHAPES, BIG]) {
+    const { calls } = await compareWithCpu(`d square [${shape}]`, () => {
+      const dy = randn(shape, 6);
+      return tf.grad((x: tf.Tensor) => tf.square(x).mul(dy).sum())(randn(shape, 7));
+    }, 0, SQUARE_GRAD);
     assert.equal(calls, 1);
   }
 });

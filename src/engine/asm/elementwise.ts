@@ -6,6 +6,7 @@ export const OP_ADD: i32 = 0;
 export const OP_SUB: i32 = 1;
 export const OP_MUL: i32 = 2;
 export const OP_DIV: i32 = 3;
+export const OP_MUL_TWICE: i32 = 4; // a * (b * 2): Square's gradient dy * 2x, as tfjs computes it
 
 // How b lines up with a (kernels/broadcast_impl.ts's Layout)
 const LAYOUT_SAME: i32 = 0;
@@ -20,6 +21,7 @@ const LAYOUT_REPEAT_B: i32 = 4; // b (inner) repeats over a's leading axes
   if (op == OP_ADD) return f32x4.add(x, y);
   if (op == OP_SUB) return f32x4.sub(x, y);
   if (op == OP_MUL) return f32x4.mul(x, y);
+  if (op == OP_MUL_TWICE) return f32x4.mul(x, f32x4.add(y, y));
   return f32x4.div(x, y);
 }
 
@@ -28,6 +30,7 @@ const LAYOUT_REPEAT_B: i32 = 4; // b (inner) repeats over a's leading axes
   if (op == OP_ADD) return x + y;
   if (op == OP_SUB) return x - y;
   if (op == OP_MUL) return x * y;
+  if (op == OP_MUL_TWICE) return x * (y + y);
   return x / y;
 }
 

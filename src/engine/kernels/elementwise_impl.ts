@@ -19,6 +19,7 @@ export const OP_ADD = 0;
 export const OP_SUB = 1;
 export const OP_MUL = 2;
 export const OP_DIV = 3;
+export const OP_MUL_TWICE = 4; // a * (b * 2)
 
 export const UNARY_RELU = 0;
 export const UNARY_STEP = 1;

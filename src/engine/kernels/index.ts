@@ -19,6 +19,7 @@ import { sumConfig } from './Sum.ts';
 import { meanConfig } from './Mean.ts';
 import { tileConfig } from './Tile.ts';
 import { squareConfig } from './Square.ts';
+import { squareGradConfig } from './SquareGrad.ts';
 import { fusedBatchNormConfig } from './FusedBatchNorm.ts';
 import { batchNormGradSumsConfig } from './BatchNormGrad.ts';
 import { maxPoolConfig } from './pool_max.ts';
@@ -46,6 +47,7 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   meanConfig,
   tileConfig,
   squareConfig,
+  squareGradConfig,
   fusedBatchNormConfig,
   batchNormGradSumsConfig,
   maxPoolConfig,
