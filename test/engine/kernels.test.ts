@@ -183,6 +183,55 @@ const makers: Record<string, CaseMaker> = {
     const keepDims = rng() < 0.3;
     return { what: `sum ${shape} axis ${axis} keepDims ${keepDims}`, rtol: EXACT_RTOL, op: () => tf.sum(randn(shape, seed), axis, keepDims) };
   },
+  Mean: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 9), pick(rng, [1, 3, randInt(rng, 2, 70)])];
+    const axis = pick(rng, [[0, 1, 2], [0], [0, 1], [1, 2], undefined]);
+    const keepDims = rng() < 0.3;
+    return { what: `mean ${shape} axis ${axis} keepDims ${keepDims}`, rtol: EXACT_RTOL, op: () => tf.mean(randn(shape, seed), axis, keepDims) };
+  },
+  Tile: (rng, seed) => {
+    const C = pick(rng, [1, 3, randInt(rng, 2, 70)]);
+    const [x, reps] = pick(rng, [
+      [[1, 1, 1, C], [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 9), 1]], // BatchNorm's broadcast
+      [[1, C], [randInt(rng, 1, 9), 1]],
+      [[randInt(rng, 1, 4), C], [randInt(rng, 1, 3), randInt(rng, 1, 3)]], // interleaving: the cpu kernel
+    ]);
+    return { what: `tile ${x} by ${reps}`, rtol: 0, op: () => tf.tile(randn(x, seed), reps) };
+  },
+  Square: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 40)];
+    return { what: `square ${shape}`, rtol: 0, op: () => tf.square(randn(shape, seed)) };
+  },
+  EngineSquareGrad: (rng, seed) => {
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 40)];
+    return { what: `square gradient ${shape}`, rtol: 0, op: () => tf.grad((x: tf.Tensor) => tf.square(x))(randn(shape, seed), randn(shape, seed + 1)) };
+  },
+  FusedBatchNorm: (rng, seed) => {
+    const C = pick(rng, [1, 3, randInt(rng, 2, 70)]);
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 9), C];
+    const withParams = rng() < 0.7;
+    const epsilon = pick(rng, [1e-3, 0.1]);
+    return {
+      what: `batchNorm ${shape}${withParams ? '' : ' without offset and scale'}`, rtol: 1e-5,
+      op: () => tf.batchNorm(randn(shape, seed), randn([C], seed + 1), tf.randomUniform([C], 0, 3, 'float32', seed + 2),
+        withParams ? randn([C], seed + 3) : undefined, withParams ? randn([C], seed + 4) : undefined, epsilon),
+    };
+  },
+  EngineBatchNormGradSums: (rng, seed) => {
+    // reached as training reaches it: a BatchNorm layer's gradients through moments and batchNorm
+    const C = pick(rng, [1, 3, randInt(rng, 2, 70)]);
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 9), C];
+    return {
+      what: `batchNorm gradients ${shape}`, rtol: 1e-5,
+      op: () => {
+        const f = (x: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) => {
+          const { mean, variance } = tf.moments(x, [0, 1, 2]);
+          return tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
+        };
+        return tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([randn(shape, seed).mul(2).add(1), randn([C], seed + 1), randn([C], seed + 2)], randn(shape, seed + 3));
+      },
+    };
+  },
 };
 
 function binaryCase(name: string, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, rng: () => number, seed: number): KernelCase {
