@@ -3,7 +3,7 @@
 // so temperature scaling divides exactly the numbers the loss saw.
 import * as tf from '@tensorflow/tfjs';
 
-export const ARCHITECTURES = ['default', 'keras-cnn', 'small-cnn'] as const;
+export const ARCHITECTURES = ['default', 'keras-cnn', 'small-cnn', 'fast', 'default-bn'] as const;
 export type ArchName = (typeof ARCHITECTURES)[number];
 
 export interface BuildOptions {
@@ -57,6 +57,10 @@ class SeededLayers {
       kernelInitializer: this.init(activation === 'relu'),
     });
   }
+  /** Normalises each channel over the batch (moving averages at inference); no randomness to seed. */
+  batchNorm() {
+    return tf.layers.batchNormalization({ axis: -1 });
+  }
   dropout(rate: number) {
     return tf.layers.dropout({ rate, seed: this.seed() });
   }
@@ -100,6 +104,43 @@ const BUILDERS: Record<ArchName, (l: SeededLayers) => tf.layers.Layer[]> = {
     tf.layers.maxPooling2d({ poolSize: 2 }), // (n,7,7,64)
     l.dropout(0.25),
     tf.layers.flatten(), // (n,3136)
+    l.dense(128, 'relu'),
+    l.dropout(0.4),
+    l.dense(10, 'linear'),
+  ],
+  // default with each convolution's output normalised over the batch (ReLU, then BatchNorm, as the best Kaggle
+  // MNIST nets do): ~1.3x default's step on the engine. 22 epochs gave validation 99.60% / test 99.67% against
+  // default's 99.62% / 99.64%, so default stays the shipped one (chosen on validation).
+  'default-bn': (l) => [
+    l.conv(32, 3, { inputShape: INPUT_SHAPE, padding: 'same' }), // (n,28,28,32)
+    l.batchNorm(),
+    l.conv(32, 3, { padding: 'same' }), // (n,28,28,32)
+    l.batchNorm(),
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,14,14,32)
+    l.conv(64, 3, { padding: 'same' }), // (n,14,14,64)
+    l.batchNorm(),
+    l.conv(64, 3, { padding: 'same' }), // (n,14,14,64)
+    l.batchNorm(),
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,7,7,64)
+    l.dropout(0.25),
+    tf.layers.flatten(), // (n,3136)
+    l.dense(128, 'relu'),
+    l.dropout(0.4),
+    l.dense(10, 'linear'),
+  ],
+  // The time-to-accuracy preset's model (`npm run bench -- train`): one convolution at full resolution (the
+  // default's 28x28 32->32 convolution was a third of its step), then one per halving, channels doubling:
+  // ~0.24M parameters, ~1.8x the default's training images per second. Every convolution after the first is
+  // 3x3 stride 1 with channels a multiple of 4: the engine's Winograd path.
+  fast: (l) => [
+    l.conv(32, 3, { inputShape: INPUT_SHAPE, padding: 'same' }), // (n,28,28,32)
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,14,14,32)
+    l.conv(64, 3, { padding: 'same' }), // (n,14,14,64)
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,7,7,64)
+    l.conv(128, 3, { padding: 'same' }), // (n,7,7,128)
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,3,3,128)
+    l.dropout(0.25),
+    tf.layers.flatten(), // (n,1152)
     l.dense(128, 'relu'),
     l.dropout(0.4),
     l.dense(10, 'linear'),
