@@ -45,7 +45,7 @@ export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description('Train a CNN on MNIST with the WebAssembly engine (progress bar, checkpoints, Ctrl-C to pause, --resume)')
-    .option('--arch <name>', 'architecture: default, keras-cnn, small-cnn, fast or default-bn (see src/train/recipes.ts)', 'default')
+    .option('--arch <name>', 'architecture: default, keras-cnn, small-cnn or fast (see src/train/recipes.ts)', 'default')
     .option('--epochs <n>', "passes over the training set (default: the architecture's recipe)", parseIntFlag('--epochs', 1, 10_000))
     .option('--batch-size <n>', 'images per step (default: the recipe, 128)', parseIntFlag('--batch-size', 1, 65_536))
     .option('--lr <x>', "peak learning rate (default: the recipe's)", parseNumberFlag('--lr', Number.MIN_VALUE, 100))
