@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import sharp from 'sharp';
 import { pathToFileURL } from 'node:url';
 import { composeNumber, seededRandom, type InkMap, type RgbaImage } from '../src/vision/index.ts';
-import { recognize, type DigitClassifier } from '../src/recognize/index.ts';
+import { recognize, classifyWithEvidence, type DigitClassifier } from '../src/recognize/index.ts';
 
 interface Flags {
   model: string;
@@ -270,6 +270,10 @@ export async function main(args: string[]): Promise<void> {
       classify(images, count) {
         classified += count;
         return classifier.classify(images, count);
+      },
+      classifyWithEvidence(images, count) {
+        classified += count;
+        return classifyWithEvidence(classifier, images, count);
       },
     };
     const failures: string[] = [];

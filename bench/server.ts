@@ -31,7 +31,7 @@ import {
   startServerProcesses,
 } from '../src/server/index.ts';
 import { decodeImage } from '../src/image/index.ts';
-import { recognize } from '../src/recognize/index.ts';
+import { recognize, classifyWithEvidence } from '../src/recognize/index.ts';
 import type { DigitClassifier } from '../src/recognize/types.ts';
 import { digitStrokes, drawStrokes, findInk, jitterStrokes, preprocessDigit, seededRandom, segmentLine } from '../src/vision/index.ts';
 import type { InkMap, Strokes } from '../src/vision/index.ts';
@@ -298,6 +298,10 @@ function countingBatches(inner: DigitClassifier): { classifier: DigitClassifier;
     classify(images, count) {
       batches[Math.min(count, MAX_BATCH)]++;
       return inner.classify(images, count);
+    },
+    classifyWithEvidence(images, count) {
+      batches[Math.min(count, MAX_BATCH)]++;
+      return classifyWithEvidence(inner, images, count);
     },
   };
   return { classifier, batches };

@@ -1,6 +1,6 @@
 // A trained model as a DigitClassifier: calibrated probabilities = softmax(logits / temperature).
 import * as tf from '@tensorflow/tfjs';
-import type { DigitClassifier } from '../recognize/types.ts';
+import type { Classified, DigitClassifier } from '../recognize/types.ts';
 
 const PIXELS = 28 * 28;
 
@@ -9,6 +9,8 @@ export interface ModelMetadata {
   arch?: string;
   /** Divides the logits before the softmax; fitted on the validation split so confidence matches accuracy. */
   temperature?: number;
+  /** The median over the validation split of each image's largest logit: the unit of a reading's evidence. */
+  logitScale?: number;
   [key: string]: unknown;
 }
 
@@ -18,23 +20,33 @@ function outputsProbabilities(model: tf.LayersModel): boolean {
   return (last?.getConfig() as { activation?: unknown } | undefined)?.activation === 'softmax';
 }
 
-export function createClassifier(model: tf.LayersModel, temperature = 1): DigitClassifier {
+/**
+ * `temperature` divides the logits before the softmax; with a `logitScale` the classifier also gives each
+ * image's evidence (largest logit / logitScale). A softmax-output model has no logits to give it from.
+ */
+export function createClassifier(model: tf.LayersModel, temperature = 1, logitScale?: number): DigitClassifier {
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be positive, got ${temperature}`);
+  if (logitScale !== undefined && !(logitScale > 0 && Number.isFinite(logitScale))) throw new RangeError(`logit scale must be positive, got ${logitScale}`);
   const softmaxOutput = outputsProbabilities(model);
+  const withEvidence = logitScale !== undefined && !softmaxOutput;
+  const run = async (images: Float32Array, count: number, evidence: boolean): Promise<Classified> => {
+    if (count === 0) return { probabilities: new Float32Array(0), evidence: evidence ? new Float32Array(0) : null };
+    if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
+    const [probabilities, strongest] = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1]);
+      const y = model.predict(x) as tf.Tensor2D;
+      const logits = softmaxOutput ? tf.log(tf.maximum(y, 1e-30)) : y;
+      const p = tf.softmax(tf.div(logits, temperature));
+      return evidence ? [p, tf.div(tf.max(logits, 1), logitScale!)] : [p];
+    });
+    const out = { probabilities: (await probabilities.data()) as Float32Array, evidence: strongest ? ((await strongest.data()) as Float32Array) : null };
+    probabilities.dispose();
+    strongest?.dispose();
+    return out;
+  };
   return {
-    async classify(images: Float32Array, count: number): Promise<Float32Array> {
-      if (count === 0) return new Float32Array(0);
-      if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
-      const probabilities = tf.tidy(() => {
-        const x = tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1]);
-        const y = model.predict(x) as tf.Tensor2D;
-        const logits = softmaxOutput ? tf.log(tf.maximum(y, 1e-30)) : y;
-        return tf.softmax(tf.div(logits, temperature));
-      });
-      const out = (await probabilities.data()) as Float32Array;
-      probabilities.dispose();
-      return out;
-    },
+    classify: async (images, count) => (await run(images, count, false)).probabilities,
+    classifyWithEvidence: (images, count) => run(images, count, withEvidence),
   };
 }
 
@@ -47,5 +59,5 @@ export function modelMetadata(model: tf.LayersModel): ModelMetadata {
 export async function loadClassifierFromUrl(url: string): Promise<{ model: tf.LayersModel; classifier: DigitClassifier; metadata: ModelMetadata }> {
   const model = await tf.loadLayersModel(url);
   const metadata = modelMetadata(model);
-  return { model, classifier: createClassifier(model, metadata.temperature ?? 1), metadata };
+  return { model, classifier: createClassifier(model, metadata.temperature ?? 1, metadata.logitScale), metadata };
 }

@@ -107,5 +107,5 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
 export async function loadClassifier(dir: string): Promise<DigitClassifier & { metadata: ModelMetadata }> {
   const model = await loadModel(dir);
   const metadata = modelMetadata(model);
-  return Object.assign(createClassifier(model, metadata.temperature ?? 1), { metadata });
+  return Object.assign(createClassifier(model, metadata.temperature ?? 1, metadata.logitScale), { metadata });
 }

@@ -21,4 +21,19 @@ export interface Reading {
  */
 export interface DigitClassifier {
   classify(images: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * `classify` plus, per image, how strongly it looks like a digit at all (see `Classified`). Optional: a
+   * classifier without it (a fake, a model saved without a logit scale) reads as before, on confidence alone.
+   */
+  classifyWithEvidence?(images: Float32Array, count: number): Promise<Classified>;
+}
+
+export interface Classified {
+  probabilities: Float32Array; // (count, 10), as `classify` gives
+  /**
+   * (count): the model's largest logit over the median of that figure on its validation digits; null when the
+   * model has no such scale. Softmax confidence says which digit an image is most like, but two touching digits
+   * read as one can be 100% "a 4"; how loud the winning logit is tells a digit from something that is not one.
+   */
+  evidence: Float32Array | null;
 }

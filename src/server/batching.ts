@@ -2,12 +2,13 @@
 // 8.4 ms for one, 30 ms for 16 on one core), so classifications asked for while the model is busy wait
 // and then go together: one model call at a time, each taking everything that queued meanwhile.
 // When idle, a call waits only for the end of the current event-loop turn.
-import type { DigitClassifier } from '../recognize/types.ts';
+import type { Classified, DigitClassifier } from '../recognize/types.ts';
+import { classifyWithEvidence } from '../recognize/classify.ts';
 
 interface PendingCall {
   images: Float32Array; // (count, 28, 28)
   count: number;
-  resolve: (probabilities: Float32Array) => void;
+  resolve: (classified: Classified) => void;
   reject: (error: unknown) => void;
 }
 
@@ -27,7 +28,12 @@ export class BatchingClassifier implements DigitClassifier {
     this.maxBatch = maxBatch;
   }
 
-  classify(images: Float32Array, count: number): Promise<Float32Array> {
+  async classify(images: Float32Array, count: number): Promise<Float32Array> {
+    return (await this.classifyWithEvidence(images, count)).probabilities;
+  }
+
+  /** Evidence comes back when the inner classifier gives it (null otherwise), at no extra model call. */
+  classifyWithEvidence(images: Float32Array, count: number): Promise<Classified> {
     return new Promise((resolve, reject) => {
       this.pending.push({ images, count, resolve, reject });
       this.pendingCount += count;
@@ -75,10 +81,14 @@ export class BatchingClassifier implements DigitClassifier {
       }
     }
     try {
-      const probabilities = await this.inner.classify(images, total); // (total, 10)
+      const { probabilities, evidence } = await classifyWithEvidence(this.inner, images, total); // (total, 10), (total)
       let row = 0;
       for (const call of calls) {
-        call.resolve(calls.length === 1 ? probabilities : probabilities.slice(row * CLASSES, (row + call.count) * CLASSES));
+        call.resolve(
+          calls.length === 1
+            ? { probabilities, evidence }
+            : { probabilities: probabilities.slice(row * CLASSES, (row + call.count) * CLASSES), evidence: evidence?.slice(row, row + call.count) ?? null },
+        );
         row += call.count;
       }
     } catch (error) {

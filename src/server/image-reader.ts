@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { decodeSmallPng, ImageDecodeError, MAX_INPUT_PIXELS } from '../image/index.ts';
 import type { ImageDecodeErrorCode } from '../image/index.ts';
 import type { DigitClassifier, Reading } from '../recognize/types.ts';
+import { classifyWithEvidence } from '../recognize/classify.ts';
 import { readImageBytes } from './read-image.ts';
 import type { ReadImageOptions } from './read-image.ts';
 import type { FromWorker, ToWorker, WorkerError } from './image-worker.ts';
@@ -117,8 +118,8 @@ export class WorkerPoolReader implements ImageReader {
       return;
     }
     if (message.type === 'classify') {
-      this.classifier.classify(message.images, message.count).then(
-        (probabilities) => pooled.worker.postMessage({ type: 'probabilities', callId: message.callId, probabilities } satisfies ToWorker),
+      classifyWithEvidence(this.classifier, message.images, message.count).then(
+        ({ probabilities, evidence }) => pooled.worker.postMessage({ type: 'probabilities', callId: message.callId, probabilities, evidence } satisfies ToWorker),
         (error) => pooled.worker.postMessage({ type: 'classify-failed', callId: message.callId, message: String(error) } satisfies ToWorker),
       );
       return;

@@ -2,7 +2,7 @@
 // main thread, where the one model batches digits from every worker.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImageDecodeError } from '../image/index.ts';
-import type { DigitClassifier, Reading } from '../recognize/types.ts';
+import type { Classified, DigitClassifier, Reading } from '../recognize/types.ts';
 import type { RgbaImage } from '../vision/types.ts';
 import { readDecodedImage, readImageBytes } from './read-image.ts';
 import type { ReadImageOptions } from './read-image.ts';
@@ -10,7 +10,7 @@ import type { ReadImageOptions } from './read-image.ts';
 export type ToWorker =
   | { type: 'read'; id: number; bytes: Uint8Array }
   | { type: 'read-decoded'; id: number; image: RgbaImage } // a small PNG the main thread decoded
-  | { type: 'probabilities'; callId: number; probabilities: Float32Array }
+  | { type: 'probabilities'; callId: number; probabilities: Float32Array; evidence: Float32Array | null }
   | { type: 'classify-failed'; callId: number; message: string };
 
 export interface WorkerError {
@@ -27,18 +27,20 @@ export type FromWorker =
 if (parentPort) {
   const port = parentPort;
   const limits = workerData as ReadImageOptions;
-  const calls = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
+  const calls = new Map<number, { resolve: (classified: Classified) => void; reject: (e: Error) => void }>();
   let nextCallId = 1;
 
+  const askMainThread = (images: Float32Array, count: number): Promise<Classified> => {
+    const callId = nextCallId++;
+    const own = images.slice(0, count * 28 * 28); // (count, 28, 28), in a buffer we can hand over
+    return new Promise((resolve, reject) => {
+      calls.set(callId, { resolve, reject });
+      port.postMessage({ type: 'classify', callId, images: own, count } satisfies FromWorker, [own.buffer]);
+    });
+  };
   const mainThreadClassifier: DigitClassifier = {
-    classify(images, count) {
-      const callId = nextCallId++;
-      const own = images.slice(0, count * 28 * 28); // (count, 28, 28), in a buffer we can hand over
-      return new Promise((resolve, reject) => {
-        calls.set(callId, { resolve, reject });
-        port.postMessage({ type: 'classify', callId, images: own, count } satisfies FromWorker, [own.buffer]);
-      });
-    },
+    classify: async (images, count) => (await askMainThread(images, count)).probabilities,
+    classifyWithEvidence: askMainThread,
   };
 
   port.on('message', async (message: ToWorker) => {
@@ -59,7 +61,7 @@ if (parentPort) {
     const call = calls.get(message.callId);
     if (!call) return;
     calls.delete(message.callId);
-    if (message.type === 'probabilities') call.resolve(message.probabilities);
+    if (message.type === 'probabilities') call.resolve({ probabilities: message.probabilities, evidence: message.evidence });
     else call.reject(new Error(message.message));
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);

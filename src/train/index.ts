@@ -8,5 +8,6 @@ export { CheckpointError } from './checkpoint.ts';
 export { strokeDigits } from './stroke-digits.ts';
 export { fitTemperature } from './calibrate.ts';
 export type { TemperatureFit } from './calibrate.ts';
+export { medianLargestLogit } from './logit-scale.ts';
 export * from './evaluate.ts';
 export { modelLogits, bytesToUnit, outputsProbabilities } from './evaluate-model.ts';

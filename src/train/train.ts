@@ -17,6 +17,7 @@ import { saveModel } from '../model/node.ts';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import type { NamedArray } from './checkpoint.ts';
 import { fitTemperature } from './calibrate.ts';
+import { medianLargestLogit } from './logit-scale.ts';
 import { accuracy, crossEntropyFromLogits, expectedCalibrationError, softmax } from './evaluate.ts';
 import { bytesToUnit, modelLogits } from './evaluate-model.ts';
 import { learningRateAt } from './schedule.ts';
@@ -463,15 +464,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     onEvent({ type: 'finishing' });
     if (bestWeights && keepsBestEpoch(config)) setWeightArrays(model, bestWeights, 'best weights');
     let temperature = 1;
+    let logitScale: number | undefined;
     let validationEce: TrainMetrics['validationEce'] = null;
     if (validation.count > 0) {
-      const fit = fitTemperature(await modelLogits(model, validation.images, validation.count), validation.labels);
+      const logits = await modelLogits(model, validation.images, validation.count);
+      const fit = fitTemperature(logits, validation.labels);
+      logitScale = medianLargestLogit(logits);
       temperature = fit.temperature;
       validationEce = { before: fit.eceBefore, after: fit.eceAfter };
       onEvent({ type: 'calibrated', temperature, eceBefore: fit.eceBefore, eceAfter: fit.eceAfter });
     }
     const metrics = await finalMetrics(model, data, state, temperature, validationEce, options);
-    await saveModel(model, out, { arch: config.arch, temperature, validation: config.validation, seed: config.seed });
+    await saveModel(model, out, { arch: config.arch, temperature, ...(logitScale === undefined ? {} : { logitScale }), validation: config.validation, seed: config.seed });
     await writeFileAtomic(join(out, 'metrics.json'), new TextEncoder().encode(`${JSON.stringify(metrics, null, 2)}\n`));
     await writeFileAtomic(join(out, 'metrics.jsonl'), await readFile(join(out, '.train', 'metrics.jsonl')));
     return { status: 'finished', metrics };
@@ -493,7 +497,7 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf
       () => {
         const logits = model.apply(x, { training: true }) as tf.Tensor2D;
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
-        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, Number(process.env.LS ?? 0)) as tf.Scalar;
       },
       true,
       variables,

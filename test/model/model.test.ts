@@ -47,16 +47,28 @@ test('the classifier gives probabilities that sum to 1, flatter at a higher temp
   }
 });
 
-test('a saved model loads back with the same predictions and its temperature', async (t) => {
+test("with a logit scale the classifier gives each image's largest logit over it as evidence; without one, none", async () => {
+  const model = buildModel('small-cnn', { seed: 5 });
+  const images = randomImages(3, 11);
+  const logits = (model.predict(tf.tensor4d(images, [3, 28, 28, 1])) as tf.Tensor).arraySync() as number[][];
+  const scaled = await createClassifier(model, 2, 4).classifyWithEvidence!(images, 3);
+  logits.forEach((row, i) => assert.ok(Math.abs(scaled.evidence![i] - Math.max(...row) / 4) < 1e-5, `image ${i}`));
+  assert.deepEqual(scaled.probabilities, await createClassifier(model, 2, 4).classify(images, 3));
+  assert.equal((await createClassifier(model, 2).classifyWithEvidence!(images, 3)).evidence, null);
+  assert.throws(() => createClassifier(model, 1, 0), /logit scale must be positive/);
+});
+
+test('a saved model loads back with the same predictions, its temperature and its logit scale', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'model-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const model = buildModel('small-cnn', { seed: 4 });
-  await saveModel(model, dir, { arch: 'small-cnn', temperature: 1.5 });
+  await saveModel(model, dir, { arch: 'small-cnn', temperature: 1.5, logitScale: 3 });
   const images = randomImages(3, 9);
-  const expected = await createClassifier(model, 1.5).classify(images, 3);
+  const expected = await createClassifier(model, 1.5, 3).classifyWithEvidence!(images, 3);
   const loaded = await loadClassifier(dir);
   assert.equal(loaded.metadata.temperature, 1.5);
-  assert.deepEqual(await loaded.classify(images, 3), expected);
+  assert.deepEqual(await loaded.classify(images, 3), expected.probabilities);
+  assert.deepEqual((await loaded.classifyWithEvidence!(images, 3)).evidence, expected.evidence);
 });
 
 test('saving again replaces the weights file and leaves no stale or temp files', async (t) => {

@@ -181,3 +181,30 @@ test('a picture above the pixel budget is read shrunk, with boxes still in its o
   reading.items.forEach((item, k) => assert.ok(centreInside(item.box, boxes[k]), `item ${k} box ${item.box}`));
   assert.ok(reading.items[0].box[3] > 800, 'boxes are in full-size pixels');
 });
+
+test('two touching digits read confidently as one are cut apart when that one reading has little evidence', async () => {
+  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -20, jitter: 0 });
+  assert.equal(segmentLine(ink).length, 1, 'the two 0s touch');
+  // Sure of an 8 for the whole blob (wider than tall once preprocessed), but with a quiet logit; the templates'
+  // answer, at full evidence, for anything else.
+  const templates = new NearestTemplate();
+  const wide = (images: Float32Array, k: number) => {
+    let [left, right] = [28, 0];
+    for (let i = 0; i < 784; i++) if (images[k * 784 + i] > 0.3) [left, right] = [Math.min(left, i % 28), Math.max(right, i % 28)];
+    return right - left > 16;
+  };
+  const blobIsAnEight = async (images: Float32Array, count: number) => {
+    const out = await templates.classify(images, count);
+    for (let k = 0; k < count; k++) if (wide(images, k)) out.fill(0.001, k * 10, k * 10 + 10).fill(0.991, k * 10 + 8, k * 10 + 9);
+    return out;
+  };
+  const confidenceOnly: DigitClassifier = { classify: blobIsAnEight };
+  const withEvidence: DigitClassifier = {
+    classify: blobIsAnEight,
+    async classifyWithEvidence(images, count) {
+      return { probabilities: await blobIsAnEight(images, count), evidence: Float32Array.from({ length: count }, (_, k) => (wide(images, k) ? 0.3 : 1)) };
+    },
+  };
+  assert.equal((await recognizeInk(ink, confidenceOnly)).digits, '8', 'on confidence alone the whole wins');
+  assert.equal((await recognizeInk(ink, withEvidence)).digits, '00');
+});

@@ -91,3 +91,25 @@ test('a model that throws synchronously still answers every caller', async () =>
   });
   await assert.rejects(batching.classify(imagesWithInk(1), 1), /sync failure/);
 });
+
+test('evidence comes back with each caller\'s own rows, and is null when the model gives none', async () => {
+  const inner = inkCountingClassifier();
+  const withEvidence: DigitClassifier = {
+    classify: (images, count) => inner.classify(images, count),
+    async classifyWithEvidence(images, count) {
+      const probabilities = await inner.classify(images, count);
+      // evidence: the image's ink, in pixels
+      const evidence = Float32Array.from({ length: count }, (_, n) => images.subarray(n * 784, (n + 1) * 784).reduce((a, b) => a + b, 0));
+      return { probabilities, evidence };
+    },
+  };
+  const batching = new BatchingClassifier(withEvidence);
+  const answers = await Promise.all([batching.classifyWithEvidence(imagesWithInk(1), 1), batching.classifyWithEvidence(imagesWithInk(2, 3), 2)]);
+  assert.equal(inner.calls, 1);
+  assert.deepEqual(answers.map((a) => Array.from(a.evidence!)), [[1], [2, 3]]);
+  assert.deepEqual(answers.map((a) => predictedDigits(a.probabilities)), [[1], [2, 3]]);
+
+  const plain = await new BatchingClassifier(inkCountingClassifier()).classifyWithEvidence(imagesWithInk(5), 1);
+  assert.equal(plain.evidence, null);
+  assert.deepEqual(predictedDigits(plain.probabilities), [5]);
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useEngine } from '../../src/engine/index.ts';
-import { buildModel, loadModel } from '../../src/model/node.ts';
+import { buildModel, loadModel, modelMetadata } from '../../src/model/node.ts';
 import type { MnistSet } from '../../src/data/index.ts';
 import { strokeDigits } from '../../src/train/stroke-digits.ts';
 import { batchInputs, checkpointPath, train, TrainConfigError } from '../../src/train/train.ts';
@@ -17,6 +17,7 @@ import type { TrainConfig, TrainEvent } from '../../src/train/train.ts';
 import { CheckpointError, readCheckpoint } from '../../src/train/checkpoint.ts';
 import { learningRateAt } from '../../src/train/schedule.ts';
 import { modelLogits } from '../../src/train/evaluate-model.ts';
+import { medianLargestLogit } from '../../src/train/logit-scale.ts';
 
 await useEngine({ threads: 2 });
 
@@ -89,6 +90,11 @@ test('a short run learns the digits and writes the model, its metrics and the ep
     if (row.indexOf(Math.max(...row)) === testSet.labels[i]) correct++;
   }
   assert.equal(correct / testSet.count, metrics.testAccuracy);
+  // and carries the logit scale of its validation digits (the unit of recognition's evidence)
+  const validation = Float32Array.from(trainSet.images.subarray((trainSet.count - 128) * 784), (v) => v / 255);
+  const scale = modelMetadata(model).logitScale;
+  assert.ok(scale !== undefined && scale > 0, `logit scale ${scale}`);
+  assert.equal(scale, medianLargestLogit(await modelLogits(model, validation, 128)));
   model.dispose();
 });
 
