@@ -1,8 +1,8 @@
 // Image in, digits out: the one recognition path shared by the CLI, the server and the web page.
 // findInk -> segmentLattice -> toMnistImage per candidate digit -> one batched classifier call -> the best path, a Reading.
 import type { RgbaImage, InkMap, Box } from '../vision/index.ts';
-import { findInk, segmentLattice, preprocessDigit, inkBounds, shrinkImage, MNIST_SIZE } from '../vision/index.ts';
-import type { FindInkOptions, MnistOptions, Lattice, DigitCandidate } from '../vision/index.ts';
+import { findInk, segmentLattice, strokeLattice, preprocessDigit, inkBounds, shrinkImage, MNIST_SIZE } from '../vision/index.ts';
+import type { FindInkOptions, MnistOptions, Lattice, DigitCandidate, Strokes, StrokeLatticeOptions } from '../vision/index.ts';
 import type { DigitClassifier, DigitReading, Reading } from './types.ts';
 import { classifyWithEvidence } from './classify.ts';
 
@@ -49,7 +49,30 @@ export async function recognizeInk(ink: InkMap, classifier: DigitClassifier, opt
  * from two touching 1s; the model can.
  */
 export async function recognizeDetailed(ink: InkMap, classifier: DigitClassifier, options: RecognizeOptions = {}): Promise<DetailedReading> {
-  const lattice = options.singleDigit ? wholeInk(ink) : segmentLattice(ink);
+  return readLattice(options.singleDigit ? wholeInk(ink) : segmentLattice(ink), classifier, options);
+}
+
+/**
+ * `recognizeDetailed` for a drawing whose pen strokes are known (the pad): candidate digits are runs of whole
+ * strokes (`strokeLattice`), so digits written touching or overlapping are read without cutting through ink.
+ * Boxes are in ink pixels (`options.box` maps stroke points to them); items are ordered left to right.
+ */
+export async function recognizeStrokes(
+  strokes: Strokes,
+  classifier: DigitClassifier,
+  options: StrokeLatticeOptions & Pick<RecognizeOptions, 'mnist'>,
+): Promise<DetailedReading> {
+  const { reading, images } = await readLattice(strokeLattice(strokes, options), classifier, options);
+  // a path through strokes goes in drawing order; a reading goes left to right
+  const order = reading.items.map((_, k) => k).sort((a, b) => centre(reading.items[a].box) - centre(reading.items[b].box));
+  const items = order.map((k) => reading.items[k]);
+  return { reading: { ...reading, digits: items.map((item) => item.digit).join(''), items }, images: order.map((k) => images[k]) };
+}
+
+const centre = (box: Box) => box[0] + box[2] / 2;
+
+/** The best reading of a lattice: every candidate classified in one batch, then the best-scoring path through it. */
+async function readLattice(lattice: Lattice, classifier: DigitClassifier, options: Pick<RecognizeOptions, 'mnist'>): Promise<DetailedReading> {
   // every candidate digit image in one batch; -1 for candidates with nothing to classify
   const images: Float32Array[] = [];
   const imageOf = lattice.candidates.map((candidate) => {
@@ -113,7 +136,7 @@ const SKIP_SCORE = 0; // a slice with no ink of its own adds nothing to a readin
 function candidateScore(candidate: DigitCandidate, reading: DigitReading, evidence?: number): number {
   const short = Math.min(1, Math.max(0, (0.6 - candidate.height) / 0.1));
   const loud = evidence === undefined ? 0 : EVIDENCE_WEIGHT * (Math.min(evidence, 1) - EVIDENCE_PAR);
-  return Math.log(Math.max(reading.confidence, 1e-9)) - 2 * short + loud;
+  return Math.log(Math.max(reading.confidence, 1e-9)) - 2 * short + loud + (candidate.prior ?? 0);
 }
 
 // A candidate gains EVIDENCE_WEIGHT * (evidence - EVIDENCE_PAR), its evidence capped at 1 (a median digit):

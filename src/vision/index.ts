@@ -20,5 +20,7 @@ export type { SegmentOptions, DigitInk, Segment } from './segment.ts';
 export { segmentDigits, segmentLine } from './segment.ts';
 export type { LatticeOptions, DigitCandidate, Lattice } from './lattice.ts';
 export { segmentLattice } from './lattice.ts';
+export type { StrokeLatticeOptions } from './stroke-lattice.ts';
+export { strokeLattice } from './stroke-lattice.ts';
 export type { ComposeOptions, ComposedNumber } from './compose.ts';
 export { composeNumber } from './compose.ts';

@@ -28,6 +28,8 @@ export interface DigitCandidate {
   kind: 'whole' | 'cut' | 'joined' | 'skip';
   height: number; // of its ink, in line heights
   width: number;
+  /** Added to the candidate's score on a path: what the lattice knows for or against it (default 0). */
+  prior?: number;
 }
 
 export interface Lattice {

@@ -112,6 +112,19 @@ describe('drawing app', { skip: skipReason ?? noModel ?? false }, () => {
     await context.close();
   });
 
+  test('a number written with its digits overlapping is read by whole strokes, each digit in its own box', async () => {
+    const { page, context, errors } = await openApp(app);
+    const number = '4096';
+    for (const [i, d] of [...number].entries()) {
+      // each digit's left edge inside the one before: no column of empty paper between them to cut at
+      await drawWithMouse(page, await strokesOnPad(page, digitStrokes(Number(d)), { size: 0.62, cx: 0.3 + i * 0.15, cy: 0.5 }));
+    }
+    assert.equal(await settledPrediction(page), number);
+    assert.equal(await page.locator('#seen canvas').count(), number.length, 'one 28x28 view per digit');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('undo takes back the last stroke (button and Ctrl+Z); Clear and Escape empty the pad', async () => {
     const { page, context, errors } = await openApp(app);
     const draw = async (digit: number, cx: number) => drawWithMouse(page, await strokesOnPad(page, digitStrokes(digit), { size: 0.6, cx, cy: 0.5 }));

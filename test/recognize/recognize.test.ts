@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { recognize, recognizeInk, recognizeDetailed, uncertainty, isUnsure, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
-import { digitStrokes, renderStrokes, toMnistImage, segmentLine, type Box } from '../../src/vision/index.ts';
+import { recognize, recognizeInk, recognizeDetailed, recognizeStrokes, uncertainty, isUnsure, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
+import { digitStrokes, drawStrokes, renderStrokes, toMnistImage, segmentLine, type Box, type InkMap, type Point, type Strokes } from '../../src/vision/index.ts';
 import { writeNumber, onPaper } from '../vision/pages.ts';
 
 /**
@@ -207,4 +207,23 @@ test('two touching digits read confidently as one are cut apart when that one re
   };
   assert.equal((await recognizeInk(ink, confidenceOnly)).digits, '8', 'on confidence alone the whole wins');
   assert.equal((await recognizeInk(ink, withEvidence)).digits, '00');
+});
+
+test("with the pad's strokes, digits written overlapping are read as whole strokes, left to right in any drawing order", async () => {
+  const place = (digits: string, step: number): Strokes =>
+    [...digits].flatMap((d, i) => digitStrokes(Number(d)).map((stroke) => stroke.map(([u, v]) => [30 + i * step + u * 100, 20 + v * 100] as Point)));
+  const penWidth = 9;
+  const strokes = place('1234', 55); // each digit's left edge inside the one before
+  const ink: InkMap = { width: 320, height: 140, data: new Float32Array(320 * 140) };
+  drawStrokes(ink, strokes, [0, 0, 1, 1], penWidth);
+  assert.notEqual((await recognizeInk(ink, new NearestTemplate())).digits, '1234', 'cutting the ink does not manage it');
+
+  const { reading, images } = await recognizeStrokes(strokes, new NearestTemplate(), { box: [0, 0, 1, 1], penWidth });
+  assert.equal(reading.digits, '1234');
+  assert.equal(images.length, 4);
+  for (let k = 1; k < 4; k++) assert.ok(reading.items[k].box[0] > reading.items[k - 1].box[0], 'items go left to right');
+
+  // the same number written last digit first reads the same
+  const backwards = [...strokes].reverse();
+  assert.equal((await recognizeStrokes(backwards, new NearestTemplate(), { box: [0, 0, 1, 1], penWidth })).reading.digits, '1234');
 });

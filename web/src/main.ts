@@ -73,9 +73,9 @@ async function readPad(kind: ReadingTiming['kind'], startedAt: number): Promise<
   busy = true;
   try {
     const version = pad.version;
-    const { ink, scale } = pad.ink();
+    const { ink, scale, strokes } = pad.ink();
     const options = { source: 'pad', minInkSide: Math.max(8, 0.1 * Math.min(ink.width, ink.height)), asked: kind === 'button' } as const;
-    const result = await loaded.read({ kind: 'ink', ink, options });
+    const result = await loaded.read({ kind: 'ink', ink, strokes, options });
     if (pad.showsImage) return; // an upload arrived meanwhile: it has the pad now
     show(result, (box) => box.map((v) => v / scale) as Box);
     markRead(version);

@@ -1,7 +1,14 @@
 // The drawing pad: pointer strokes (mouse, touch, pen) kept as polylines in CSS pixels, drawn on a canvas
 // for the eye and rendered into an InkMap for recognition with the vision part's own pen renderer.
 import { drawStrokes } from '../../src/vision/index.ts';
-import type { InkMap, Point, Strokes } from '../../src/vision/index.ts';
+import type { Box, InkMap, Point, Strokes } from '../../src/vision/index.ts';
+
+/** The pad's strokes in CSS pixels, `box` mapping them to ink pixels and the pen's width there. */
+export interface PadStrokes {
+  strokes: Strokes;
+  box: Box;
+  penWidth: number;
+}
 
 export interface PadEvents {
   strokeStart(): void;
@@ -106,10 +113,11 @@ export class DrawingPad {
   }
 
   /**
-   * The drawing as ink (0 paper .. 1 ink), including a stroke in progress, and `scale`: ink pixels per CSS pixel.
+   * The drawing as ink (0 paper .. 1 ink), including a stroke in progress, and `scale`: ink pixels per CSS pixel;
+   * also the strokes themselves, mapped to the ink's pixels, for reading digits as runs of whole strokes.
    * The pad's own renderer draws the same strokes the eye sees, so no canvas read-back (and no colour guessing).
    */
-  ink(): { ink: InkMap; scale: number } {
+  ink(): { ink: InkMap; scale: number; strokes: PadStrokes } {
     const scale = Math.min(1, MAX_INK_SIDE / Math.max(1, this.cssWidth, this.cssHeight));
     const width = Math.max(1, Math.round(this.cssWidth * scale));
     const height = Math.max(1, Math.round(this.cssHeight * scale));
@@ -117,7 +125,7 @@ export class DrawingPad {
     const strokes = this.current ? [...this.strokes, this.current] : this.strokes;
     // box [0, 0, scale, scale] maps CSS pixels to ink pixels (strokes are "unit box" points to drawStrokes)
     if (strokes.length > 0) drawStrokes(ink, strokes, [0, 0, scale, scale], this.penWidth * scale);
-    return { ink, scale };
+    return { ink, scale, strokes: { strokes, box: [0, 0, scale, scale], penWidth: this.penWidth * scale } };
   }
 
   private down(event: PointerEvent): void {
