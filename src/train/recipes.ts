@@ -31,6 +31,7 @@ export const RECIPES: Record<ArchName, Recipe> = {
   // no augmentation (it pays off only over more epochs than fit). Chosen on validation (training images
   // 55,000-59,999): batch 32 at lr 1.5e-3 averaged 99.41% over its last epoch's evaluations against 99.36% for
   // batch 128 at 3e-3 and 99.34% for batch 64 at 2e-3; more, smaller steps, and the engine keeps ~2,100 img/s.
+  // Its architecture has no dropout (see architectures.ts): 99.44% against 99.37%, over seeds 1 and 2.
   fast: { epochs: 4, batchSize: 32, optimizer: 'adam', lr: 1.5e-3, schedule: 'one-cycle', augment: false, strokeDigits: 0, validation: 0, cleanTail: 0 },
   'small-cnn': { epochs: 4, batchSize: 128, optimizer: 'adam', lr: 3e-3, schedule: 'one-cycle', augment: false, strokeDigits: 0, validation: 5000, cleanTail: 0 },
 };
