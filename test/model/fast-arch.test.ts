@@ -72,3 +72,9 @@ test('a few Adam steps at its recipe\'s learning rate lower the loss on their ba
   optimizer.dispose();
   model.dispose();
 });
+
+test('the fast architecture has no dropout; the default keeps its two', () => {
+  const dropouts = (arch: string) => buildModel(arch, { seed: 1 }).layers.filter((layer) => layer.getClassName() === 'Dropout').length;
+  assert.equal(dropouts('fast'), 0);
+  assert.equal(dropouts('default'), 2);
+});
