@@ -37,9 +37,8 @@ export function strokeLattice(strokes: Strokes, options: StrokeLatticeOptions): 
     const ys = stroke.map(([, y]) => oy + y * sy);
     return [Math.min(...xs) - pad, Math.min(...ys) - pad, Math.max(...xs) + pad, Math.max(...ys) + pad];
   };
-  const drawn = lateStrokesBack(strokes.filter((stroke) => stroke.length > 0), extentOf);
+  const { order: drawn, extents } = lateStrokesBack(strokes.filter((stroke) => stroke.length > 0), extentOf);
   if (drawn.length === 0) return { atoms: 0, lineHeight: 0, candidates: [] };
-  const extents = drawn.map(extentOf);
   const lineHeight = Math.max(...extents.map((e) => e[3])) - Math.min(...extents.map((e) => e[1]));
   // how much strokes i and i + 1 overlap side to side (negative: the gap between them)
   const overlaps = extents.slice(0, -1).map((a, i) => overlap(a, extents[i + 1]));
@@ -88,7 +87,7 @@ const mostly = (o: number, a: Extent, b: Extent) => o > SAME_DIGIT_OVERLAP * Mat
  * crossed, or a 5's bar added, at the end) moves back to just after that digit's last stroke: one with a gap
  * side to side from the stroke before it, that mostly overlaps an earlier one.
  */
-function lateStrokesBack(strokes: Strokes, extentOf: (stroke: Strokes[number]) => Extent): Strokes {
+function lateStrokesBack(strokes: Strokes, extentOf: (stroke: Strokes[number]) => Extent): { order: Strokes; extents: Extent[] } {
   const order: Strokes = [];
   const extents: Extent[] = [];
   for (const stroke of strokes) {
@@ -105,5 +104,5 @@ function lateStrokesBack(strokes: Strokes, extentOf: (stroke: Strokes[number]) =
     order.splice(at, 0, stroke);
     extents.splice(at, 0, e);
   }
-  return order;
+  return { order, extents };
 }
