@@ -49,7 +49,7 @@ test('a short run on MNIST, interrupted by Ctrl-C and resumed, writes a model an
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   await new Promise<void>((resolve) => {
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
@@ -60,7 +60,10 @@ test('a short run on MNIST, interrupted by Ctrl-C and resumed, writes a model an
   child.kill('SIGINT');
   await new Promise((resolve) => setTimeout(resolve, 100));
   child.kill('SIGINT');
-  assert.equal(await exit, 130, stderr);
+  // Exit code 130; or, when the echo lands while the process is already exiting (its handlers gone), death by
+  // SIGINT, which a shell reports as 130 too. Either way only after the checkpoint was saved and said so.
+  const { code, signal } = await exit;
+  assert.ok(code === 130 || (code === null && signal === 'SIGINT'), `exit ${code}, signal ${signal}: ${stderr}`);
   assert.match(stderr, /checkpoint saved .*digits train --resume/);
   assert.ok(existsSync(join(out, '.train', 'checkpoint.bin')));
   assert.ok(!existsSync(join(out, 'model.json')));

@@ -176,10 +176,11 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<number
     throw error;
   } finally {
     show.stop();
-    process.off('SIGINT', onSigint);
     // The run is over (its checkpoint or model written): a relayed Ctrl-C arriving now must not kill the
-    // process with a signal instead of the exit code below.
+    // process with a signal instead of the exit code below. The new listener goes on before the old one comes
+    // off: with none at all, Node restores the default action, and a signal in between would kill the process.
     process.on('SIGINT', () => {});
+    process.off('SIGINT', onSigint);
     await engine.disposeEngine();
   }
   if (result.status === 'interrupted') {
