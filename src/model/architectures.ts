@@ -41,7 +41,7 @@ class SeededLayers {
   private seed(): number {
     return this.next++;
   }
-  conv(filters: number, kernelSize: number, extra: Partial<{ padding: 'same' | 'valid'; inputShape: number[]; useBias: boolean }> = {}) {
+  conv(filters: number, kernelSize: number, extra: Partial<{ padding: 'same' | 'valid'; inputShape: number[]; useBias: boolean; strides: number }> = {}) {
     return tf.layers.conv2d({
       filters,
       kernelSize,
@@ -108,15 +108,33 @@ const BUILDERS: Record<ArchName, (l: SeededLayers) => tf.layers.Layer[]> = {
     tf.layers.flatten(), // (n,256)
     l.dense(10, 'linear'),
   ],
-  // Ours: a VGG-style CNN sized for accuracy per second on a CPU, ~0.29M parameters (~1.15 MB): two 3x3
-  // convolutions at 28x28 and at 14x14, one at 7x7, each stage pooled; the 7x7 stage of 128 channels costs ~22%
-  // more per step than stopping at 14x14 (the previous default), and the 3x3x128 it pools to keeps the dense
-  // layer small. Chosen on validation: 99.68% after 23 epochs, against the previous default's 99.62% after 27
-  // (test 99.62% and 99.64%); a BatchNorm variant of the previous default (99.60%) did not beat it either.
-  default: (l) => stagedCnn(l, [2, 2, 1]),
+  // Ours, after Chris Deotte's Kaggle MNIST study: convolutions with a BatchNorm layer after each, strided 5x5
+  // convolutions instead of pooling, dropout 0.4 at each halving and before the output, ~0.33M parameters
+  // (~1.31 MB). 28 -> 26 -> 24 -> 12 (stride 2) -> 10 -> 8 -> 4 (stride 2) -> 1 (a 4x4 convolution), then dense 10.
+  // Chosen on validation by a rule fixed before training (replace the shipped model if its validation accuracy
+  // beats 99.68%): 99.76% after 23 epochs (test 99.67%), in 24 min 48 s. The VGG-style model it replaced (two 3x3
+  // convolutions at 28x28 and 14x14, one at 7x7, each stage max-pooled, dense 128: stagedCnn(l, [2, 2, 1])) had
+  // 99.68% (test 99.62%); its step was ~7% faster.
+  default: (l) => {
+    const norm = () => tf.layers.batchNormalization();
+    return [
+      l.conv(32, 3, { inputShape: INPUT_SHAPE }), norm(), // (n,26,26,32)
+      l.conv(32, 3), norm(), // (n,24,24,32)
+      l.conv(32, 5, { strides: 2, padding: 'same' }), norm(), // (n,12,12,32)
+      l.dropout(0.4),
+      l.conv(64, 3), norm(), // (n,10,10,64)
+      l.conv(64, 3), norm(), // (n,8,8,64)
+      l.conv(64, 5, { strides: 2, padding: 'same' }), norm(), // (n,4,4,64)
+      l.dropout(0.4),
+      l.conv(128, 4), norm(), // (n,1,1,128)
+      tf.layers.flatten(),
+      l.dropout(0.4),
+      l.dense(10, 'linear'),
+    ];
+  },
   // The time-to-accuracy preset's model (`npm run bench -- train`): one convolution at full resolution (the
-  // default's 28x28 32->32 convolution was a third of its step), then one per halving, channels doubling:
-  // ~0.24M parameters, ~1.8x the default's training images per second. Every convolution after the first is
+  // previous default's 28x28 32->32 convolution was a third of its step), then one per halving, channels doubling:
+  // ~0.24M parameters, ~1.8x that model's training images per second. Every convolution after the first is
   // 3x3 stride 1 with channels a multiple of 4: the engine's Winograd path.
   // No dropout: in 4 epochs (measured without augmentation) it only slows learning (validation, last-epoch mean
   // over seeds 1 and 2: 99.44% without, 99.37% with), and it costs time (the bench's 4 epochs: 112 s against 121 s).
