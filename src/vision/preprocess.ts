@@ -25,6 +25,7 @@ export interface MnistDigit {
   empty: boolean; // no ink at all: callers should not classify it
   box: Box; // the ink's bounding box in the input, in its pixels ([0, 0, 0, 0] when empty)
   strokeWidth: number; // estimated pen width of the input, in its pixels (0 when empty)
+  redrawn: boolean; // whether its strokes were redrawn at `strokeWidth` (false when left as written)
 }
 
 // The digit is re-drawn at this resolution (long side of its box, in working pixels) before the final shrink,
@@ -45,7 +46,7 @@ export function preprocessDigit(ink: InkMap, options: MnistOptions = {}): MnistD
   const strokeWidth = options.strokeWidth ?? 2.7;
   const threshold = options.threshold ?? 0.1;
   const box = inkBounds(ink, threshold);
-  if (!box) return { image: new Float32Array(MNIST_SIZE * MNIST_SIZE), empty: true, box: [0, 0, 0, 0], strokeWidth: 0 };
+  if (!box) return EMPTY_DIGIT();
 
   // 1. Crop the box (plus a margin) to the working resolution: `scale` working pixels per input pixel.
   const [bx, by, bw, bh] = box;
@@ -56,6 +57,7 @@ export function preprocessDigit(ink: InkMap, options: MnistOptions = {}): MnistD
 
   // 2. Thicken or thin the strokes so that, once the box is shrunk to 20 px, they are `strokeWidth` px wide.
   let inputStroke = 0;
+  const written = work;
   if (options.normalizeStroke ?? true) {
     const redrawn = redrawStrokes(work, strokeWidth);
     inputStroke = redrawn.strokeWidth / scale;
@@ -66,13 +68,15 @@ export function preprocessDigit(ink: InkMap, options: MnistOptions = {}): MnistD
 
   // 3. Shrink the new box to fit 20x20 and centre the centre of mass at (14, 14) of the 28x28 image.
   const workBox = inkBounds(work, 0.02);
-  if (!workBox) return { image: new Float32Array(MNIST_SIZE * MNIST_SIZE), empty: true, box: [0, 0, 0, 0], strokeWidth: 0 };
+  if (!workBox) return EMPTY_DIGIT();
   const fit = MNIST_BOX / Math.max(workBox[2], workBox[3]); // output pixels per working pixel
   const [cx, cy] = centerOfMass(work);
   const half = MNIST_SIZE / 2 / fit;
   const image = resampleInk(work, cx - half, cy - half, fit, MNIST_SIZE, MNIST_SIZE).data;
-  return { image, empty: false, box, strokeWidth: inputStroke };
+  return { image, empty: false, box, strokeWidth: inputStroke, redrawn: work !== written };
 }
+
+const EMPTY_DIGIT = (): MnistDigit => ({ image: new Float32Array(MNIST_SIZE * MNIST_SIZE), empty: true, box: [0, 0, 0, 0], strokeWidth: 0, redrawn: false });
 
 /**
  * The smallest box holding every pixel with ink above `threshold`, widened to whole pixels; null when none.

@@ -1,12 +1,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { recognize, recognizeInk, recognizeDetailed, recognizeStrokes, uncertainty, isUnsure, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
-import { digitStrokes, drawStrokes, renderStrokes, toMnistImage, segmentLine, type Box, type InkMap, type Point, type Strokes } from '../../src/vision/index.ts';
+import { recognize, recognizeInk, recognizeDetailed, recognizeStrokes, uncertainty, isUnsure, type Classified, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
+import { digitStrokes, drawStrokes, renderStrokes, toMnistImage, preprocessDigit, segmentLine, type Box, type InkMap, type Point, type Strokes } from '../../src/vision/index.ts';
 import { writeNumber, onPaper } from '../vision/pages.ts';
 
 /**
  * A stand-in for the model: compares each image with the preprocessed plain template of every digit and
- * answers a softmax over their closeness. It counts its calls, to check batching.
+ * answers a softmax over their closeness, and as evidence the closeness of the best match (1 for a clean
+ * digit, ~0.7 for a piece of one, as the model's largest logit is quieter for them). It counts its calls, to
+ * check batching.
  */
 class NearestTemplate implements DigitClassifier {
   calls = 0;
@@ -14,23 +16,33 @@ class NearestTemplate implements DigitClassifier {
     toMnistImage(renderStrokes(digitStrokes(d), { width: 100, height: 100, box: [14, 10, 72, 80], thickness: 6 })),
   );
   async classify(images: Float32Array, count: number): Promise<Float32Array> {
+    return (await this.classifyWithEvidence(images, count)).probabilities;
+  }
+  async classifyWithEvidence(images: Float32Array, count: number): Promise<Classified> {
     this.calls++;
-    const out = new Float32Array(count * 10);
+    const probabilities = new Float32Array(count * 10);
+    const evidence = new Float32Array(count);
     for (let k = 0; k < count; k++) {
       const image = images.subarray(k * 784, (k + 1) * 784);
-      const scores = this.templates.map((t) => {
-        let d = 0;
-        for (let i = 0; i < 784; i++) d += (image[i] - t[i]) ** 2;
-        return -d / 25; // soft enough that a poor match is not a confident one
+      // cosine similarity, so that (like the model) a thin pen as written and a redrawn one read alike
+      const norm = Math.sqrt(image.reduce((a, v) => a + v * v, 0)) || 1;
+      const closeness = this.templates.map((t) => {
+        let dot = 0;
+        let tt = 0;
+        for (let i = 0; i < 784; i++) [dot, tt] = [dot + image[i] * t[i], tt + t[i] * t[i]];
+        return dot / (norm * Math.sqrt(tt));
       });
-      const max = Math.max(...scores);
-      const exp = scores.map((s) => Math.exp(s - max));
+      evidence[k] = Math.max(...closeness);
+      const exp = closeness.map((c) => Math.exp(SHARPNESS * (c - evidence[k])));
       const sum = exp.reduce((a, b) => a + b, 0);
-      exp.forEach((e, d) => (out[k * 10 + d] = e / sum));
+      exp.forEach((e, d) => (probabilities[k * 10 + d] = e / sum));
     }
-    return out;
+    return { probabilities, evidence };
   }
 }
+
+// The fake's logits are closenesses times this: sure of a clean match, less so of a poor one.
+const SHARPNESS = 30;
 
 const centreInside = (found: Box, written: Box) => {
   const cx = written[0] + written[2] / 2;
@@ -94,6 +106,57 @@ test('a lone digit no wider than tall costs one classification', async () => {
   assert.equal((await recognizeInk(ink, counting)).digits, '0');
   assert.equal(classified, 1);
 });
+
+test('a redrawn digit the model is unsure of is read once more as written, and the two readings averaged', async () => {
+  const ink = renderStrokes(digitStrokes(7), { width: 120, height: 120, box: [25, 15, 70, 90], thickness: 3 });
+  const redrawn = preprocessDigit(ink);
+  assert.equal(redrawn.redrawn, true, 'a 3 px pen is redrawn');
+  const middle = (sum(redrawn.image) + sum(preprocessDigit(ink, { normalizeStroke: false }).image)) / 2;
+  // reads heavy ink (the redrawn image) as a 1 with `sureness`, light ink (as written) as a 7 at 0.6
+  const byMass = (sureness: number) => {
+    const classifier = {
+      classified: 0,
+      async classify(images: Float32Array, count: number) {
+        classifier.classified += count;
+        const out = new Float32Array(count * 10);
+        for (let k = 0; k < count; k++) {
+          const heavy = sum(images.subarray(k * 784, (k + 1) * 784)) > middle;
+          out[k * 10 + 1] = heavy ? sureness : 0.4;
+          out[k * 10 + 7] = heavy ? 1 - sureness : 0.6;
+        }
+        return out;
+      },
+    };
+    return classifier;
+  };
+  const unsure = byMass(0.8);
+  const reading = await recognizeInk(ink, unsure, { singleDigit: true });
+  assert.equal(unsure.classified, 2, 'redrawn and as written');
+  assert.ok(Math.abs(reading.items[0].probabilities[1] - 0.6) < 1e-6, `p(1) = ${reading.items[0].probabilities[1]}`);
+  assert.ok(Math.abs(reading.items[0].probabilities[7] - 0.4) < 1e-6, `p(7) = ${reading.items[0].probabilities[7]}`);
+  assert.equal(reading.digits, '1');
+
+  const sure = byMass(0.995);
+  const sureReading = await recognizeInk(ink, sure, { singleDigit: true });
+  assert.equal(sure.classified, 1, 'a sure reading is not read again');
+  assert.ok(Math.abs(sureReading.items[0].confidence - 0.995) < 1e-6);
+
+  // a pen as thick as MNIST's is not redrawn, so however unsure the model is there is nothing else to read
+  const mnistLike = renderStrokes(digitStrokes(7), { width: 120, height: 120, box: [25, 15, 70, 90], thickness: 12 });
+  assert.equal(preprocessDigit(mnistLike).redrawn, false);
+  const unsureAgain = byMass(0.8);
+  await recognizeInk(mnistLike, unsureAgain, { singleDigit: true });
+  assert.equal(unsureAgain.classified, 1);
+
+  // the pad reads its strokes once: there a second reading did worse
+  const strokes = digitStrokes(7).map((stroke) => stroke.map(([u, v]) => [25 + u * 70, 15 + v * 90] as Point));
+  const onThePad = byMass(0.8);
+  const padReading = await recognizeStrokes(strokes, onThePad, { box: [0, 0, 1, 1], penWidth: 3 });
+  assert.equal(padReading.reading.digits, '1');
+  assert.equal(onThePad.classified, padReading.images.length, 'one image per candidate');
+});
+
+const sum = (values: Float32Array) => values.reduce((a, b) => a + b, 0);
 
 // Sure of a 0 when the image is a ring (ink left, right, top and bottom of the centre, none in it), unsure otherwise.
 const ringSpotter: DigitClassifier = {
@@ -186,7 +249,7 @@ test('two touching digits read confidently as one are cut apart when that one re
   const { ink } = writeNumber('00', { width: 200, height: 120, gap: -20, jitter: 0 });
   assert.equal(segmentLine(ink).length, 1, 'the two 0s touch');
   // Sure of an 8 for the whole blob (wider than tall once preprocessed), but with a quiet logit; the templates'
-  // answer, at full evidence, for anything else.
+  // answer and evidence for anything else.
   const templates = new NearestTemplate();
   const wide = (images: Float32Array, k: number) => {
     let [left, right] = [28, 0];
@@ -195,14 +258,15 @@ test('two touching digits read confidently as one are cut apart when that one re
   };
   const blobIsAnEight = async (images: Float32Array, count: number) => {
     const out = await templates.classify(images, count);
-    for (let k = 0; k < count; k++) if (wide(images, k)) out.fill(0.001, k * 10, k * 10 + 10).fill(0.991, k * 10 + 8, k * 10 + 9);
+    for (let k = 0; k < count; k++) if (wide(images, k)) out.fill(1e-5, k * 10, k * 10 + 10).fill(0.99991, k * 10 + 8, k * 10 + 9);
     return out;
   };
   const confidenceOnly: DigitClassifier = { classify: blobIsAnEight };
   const withEvidence: DigitClassifier = {
     classify: blobIsAnEight,
     async classifyWithEvidence(images, count) {
-      return { probabilities: await blobIsAnEight(images, count), evidence: Float32Array.from({ length: count }, (_, k) => (wide(images, k) ? 0.3 : 1)) };
+      const { evidence } = await templates.classifyWithEvidence(images, count);
+      return { probabilities: await blobIsAnEight(images, count), evidence: evidence!.map((e, k) => (wide(images, k) ? 0.3 : e)) };
     },
   };
   assert.equal((await recognizeInk(ink, confidenceOnly)).digits, '8', 'on confidence alone the whole wins');

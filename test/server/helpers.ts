@@ -6,8 +6,9 @@ import type { Box, InkMap } from '../../src/vision/index.ts';
 import type { DigitClassifier } from '../../src/recognize/types.ts';
 
 /**
- * Answers digit = (total ink of the 28x28 image, rounded) mod 10, with confidence 0.91.
- * So a test knows what a ready 28x28 input must read as, and can tell whether it was altered on the way.
+ * Answers digit = (total ink of the 28x28 image, rounded) mod 10, with confidence 0.991.
+ * So a test knows what a ready 28x28 input must read as, and can tell whether it was altered on the way. Sure
+ * enough (0.99 or more) that recognition reads each digit once, not once more as written.
  */
 export function inkCountingClassifier(): DigitClassifier & { calls: number; images: number } {
   const fake = {
@@ -16,11 +17,11 @@ export function inkCountingClassifier(): DigitClassifier & { calls: number; imag
     async classify(images: Float32Array, count: number): Promise<Float32Array> {
       fake.calls++;
       fake.images += count;
-      const out = new Float32Array(count * 10).fill(0.01);
+      const out = new Float32Array(count * 10).fill(0.001);
       for (let n = 0; n < count; n++) {
         let ink = 0;
         for (let i = 0; i < 784; i++) ink += images[n * 784 + i];
-        out[n * 10 + (Math.round(ink) % 10)] = 0.91;
+        out[n * 10 + (Math.round(ink) % 10)] = 0.991;
       }
       return out;
     },

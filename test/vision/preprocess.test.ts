@@ -81,6 +81,21 @@ test('a thin and a bold pen drawing the same digit give similar ink mass and nea
   }
 });
 
+test('a thin pen is redrawn and says so; a pen already as thick as MNIST\'s, or normalizeStroke: false, is left as written', () => {
+  const strokes = digitStrokes(4);
+  const pen = (thickness: number) => renderStrokes(strokes, { width: 200, height: 200, box: [40, 20, 110, 160], thickness });
+  const thin = preprocessDigit(pen(3));
+  const written = preprocessDigit(pen(3), { normalizeStroke: false });
+  assert.equal(thin.redrawn, true, 'a 3 px pen on a 160 px digit');
+  assert.equal(written.redrawn, false);
+  assert.ok(mass(written.image) < 0.6 * mass(thin.image), `as written ${mass(written.image)} vs redrawn ${mass(thin.image)}`);
+  // strokes that land at ~2.7 px of 20 are kept, so the image is the one normalizeStroke: false gives
+  const mnistLike = preprocessDigit(pen(21));
+  assert.equal(mnistLike.redrawn, false);
+  assert.deepEqual(mnistLike.image, preprocessDigit(pen(21), { normalizeStroke: false }).image);
+  assert.equal(preprocessDigit(blank(20, 20)).redrawn, false, 'empty ink');
+});
+
 test('the same digit drawn at 100 px and at 400 px gives nearly the same 28x28 image', () => {
   const strokes = digitStrokes(5);
   const small = toMnistImage(renderStrokes(strokes, { width: 100, height: 100, box: [20, 10, 60, 80], thickness: 4 }));
