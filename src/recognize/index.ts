@@ -1,5 +1,6 @@
 // Image in, digits out: the one recognition path shared by the CLI, the server and the web page.
-// findInk -> segmentLattice -> toMnistImage per candidate digit -> one batched classifier call -> the best path, a Reading.
+// findInk -> segmentLattice -> toMnistImage per candidate digit -> one batched classifier call (and one more for
+// the redrawn ones it is unsure of) -> the best path, a Reading.
 import type { RgbaImage, InkMap, Box } from '../vision/index.ts';
 import { findInk, segmentLattice, strokeLattice, preprocessDigit, inkBounds, shrinkImage, MNIST_SIZE } from '../vision/index.ts';
 import type { FindInkOptions, MnistOptions, Lattice, DigitCandidate, Strokes, StrokeLatticeOptions } from '../vision/index.ts';
@@ -86,7 +87,7 @@ async function readLattice(
   const classified = digits.flatMap((digit, k) => (digit && !digit.empty ? [k] : [])); // candidates with ink to classify
   if (classified.length === 0) return { reading: { digits: '', confidence: 1, items: [] }, images: [] };
   const first = await classifyImages(classifier, classified.map((k) => digits[k]!.image));
-  const probabilitiesOf: number[][] = []; // per candidate, [] when it has nothing to classify
+  const probabilitiesOf: number[][] = []; // per candidate; undefined when it has nothing to classify
   const evidenceOf: (number | undefined)[] = [];
   classified.forEach((k, i) => [probabilitiesOf[k], evidenceOf[k]] = [first.probabilities[i], first.evidence?.[i]]);
 
