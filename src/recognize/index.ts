@@ -94,11 +94,12 @@ async function readLattice(
   // Redrawing makes a 1 px pen or a marker look like MNIST, but can close the gap that tells a 4 from a 9: where
   // the model is unsure of a redrawn digit, its reading as written is averaged in.
   const unsure = secondReading ? classified.filter((k) => digits[k]!.redrawn && Math.max(...probabilitiesOf[k]) < SECOND_READING_BELOW) : [];
-  const asWritten = unsure.map((k) => preprocessDigit(lattice.candidates[k].ink!.ink, { ...options.mnist, normalizeStroke: false }));
-  const reread = unsure.filter((_, i) => !asWritten[i].empty);
+  const reread = unsure
+    .map((k) => ({ k, asWritten: preprocessDigit(lattice.candidates[k].ink!.ink, { ...options.mnist, normalizeStroke: false }) }))
+    .filter(({ asWritten }) => !asWritten.empty);
   if (reread.length > 0) {
-    const second = await classifyImages(classifier, asWritten.filter((digit) => !digit.empty).map((digit) => digit.image));
-    reread.forEach((k, i) => {
+    const second = await classifyImages(classifier, reread.map(({ asWritten }) => asWritten.image));
+    reread.forEach(({ k }, i) => {
       probabilitiesOf[k] = probabilitiesOf[k].map((p, d) => (p + second.probabilities[i][d]) / 2);
       if (evidenceOf[k] !== undefined && second.evidence) evidenceOf[k] = (evidenceOf[k]! + second.evidence[i]) / 2;
     });
