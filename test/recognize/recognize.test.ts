@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { recognize, recognizeInk, recognizeDetailed, recognizeStrokes, uncertainty, isUnsure, type Classified, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
 import { digitStrokes, drawStrokes, renderStrokes, toMnistImage, preprocessDigit, segmentLine, type Box, type InkMap, type Point, type Strokes } from '../../src/vision/index.ts';
-import { writeNumber, onPaper } from '../vision/pages.ts';
+import { writeNumber, onPaper, fiveWithBarApart } from '../vision/pages.ts';
 
 /**
  * A stand-in for the model: compares each image with the preprocessed plain template of every digit and
@@ -203,6 +203,11 @@ test('a blob more than twice as wide as tall is never read as one digit, however
   };
   const reading = await recognizeInk(ink, alwaysSure);
   assert.ok(reading.digits.length >= 3, `read as "${reading.digits}"`);
+});
+
+test('a 5\'s bar written apart, nearer the next digit than its own body, is read with the 5', async () => {
+  const reading = await recognizeInk(fiveWithBarApart(84), new NearestTemplate());
+  assert.equal(reading.digits, '51');
 });
 
 test('singleDigit reads all the ink as one digit and gives the image the classifier saw', async () => {

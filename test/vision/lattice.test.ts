@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { segmentLattice, segmentLine, digitStrokes, drawStrokes, renderStrokes, type InkMap } from '../../src/vision/index.ts';
-import { writeNumber } from './pages.ts';
+import { writeNumber, fiveWithBarApart } from './pages.ts';
 
 test('a lone digit no wider than tall is one candidate, read whole', () => {
   const ink = renderStrokes(digitStrokes(4), { width: 120, height: 120, box: [20, 15, 80, 90], thickness: 7 });
@@ -67,6 +67,15 @@ test('a speck beside a digit joins it, and one far from every digit is dropped',
   const lattice = segmentLattice(ink);
   assert.equal(lattice.atoms, 1);
   assert.equal(lattice.candidates[0].ink!.box[2], seven[2] + 5, 'the 7 reaches over the near speck');
+});
+
+test('a short piece between two digits (a 5\'s bar written apart) is offered joined to either, never alone', () => {
+  const lattice = segmentLattice(fiveWithBarApart(84));
+  assert.equal(lattice.atoms, 3, 'body, bar, 1');
+  const spans = lattice.candidates.map((c) => `${c.from}-${c.to} ${c.kind}`).sort();
+  assert.deepEqual(spans, ['0-1 whole', '0-2 joined', '1-3 joined', '2-3 whole']);
+  const withFive = lattice.candidates.find((c) => c.from === 0 && c.to === 2)!;
+  assert.ok(withFive.height > 0.9, `the 5 with its bar is as tall as the line (${withFive.height.toFixed(2)})`);
 });
 
 test('empty ink has no atoms and no candidates', () => {

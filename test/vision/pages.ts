@@ -98,3 +98,14 @@ export function inkAgreement(found: InkMap, expected: InkMap): { recall: number;
   }
   return { recall: wanted ? both / wanted : 1, precision: got ? both / got : 1 };
 }
+
+// A 5 whose bar was written apart, up and to the right of its stem, and a 1 just after it whose top is nearer
+// the bar than the 5's body is: boxes in pixels of a 200x120 ink.
+export function fiveWithBarApart(oneAt: number): InkMap {
+  const ink: InkMap = { width: 200, height: 120, data: new Float32Array(200 * 120) };
+  const [stemAndBody] = digitStrokes(5, 'plain');
+  drawStrokes(ink, [[[0.3, 0.22], [0.27, 0.45], ...stemAndBody.slice(2)]], [20, 20, 60, 80], 6);
+  drawStrokes(ink, [[[0.62, 0.04], [1.1, 0.04]]], [20, 20, 60, 80], 6);
+  drawStrokes(ink, digitStrokes(1, 'plain'), [oneAt, 20, 30, 80], 6);
+  return ink;
+}
