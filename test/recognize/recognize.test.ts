@@ -210,6 +210,15 @@ test('a 5\'s bar written apart, nearer the next digit than its own body, is read
   assert.equal(reading.digits, '51');
 });
 
+test('a thin dotted trace beside the digits is read as nothing, and a 1 written with the same pen as its neighbours is kept', async () => {
+  const { ink, boxes } = writeNumber('471', { width: 420, height: 140, jitter: 0, thickness: 9 });
+  const [x, y, w, h] = boxes[2];
+  // a scanner's edge: a 1 px dotted line, three quarters of the digits' height, just right of the last digit
+  for (let row = y + Math.round(0.15 * h); row < y + Math.round(0.9 * h); row++) if (row % 5 !== 0) ink.data[row * 420 + x + w + 8] = 1;
+  const reading = await recognizeInk(ink, new NearestTemplate());
+  assert.equal(reading.digits, '471');
+});
+
 test('singleDigit reads all the ink as one digit and gives the image the classifier saw', async () => {
   const ink = renderStrokes(digitStrokes(5, 'plain'), { width: 140, height: 140, box: [30, 20, 70, 100], thickness: 8 });
   const { reading, images } = await recognizeDetailed(ink, new NearestTemplate(), { singleDigit: true });
