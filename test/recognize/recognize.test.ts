@@ -219,6 +219,14 @@ test('a thin dotted trace beside the digits is read as nothing, and a 1 written 
   assert.equal(reading.digits, '471');
 });
 
+test('a 1 as tall as its neighbours is read even when its pen is far thinner than theirs', async () => {
+  const { ink, boxes } = writeNumber('47', { width: 420, height: 140, jitter: 0, thickness: 10 });
+  const [x, y, w, h] = boxes[1];
+  drawStrokes(ink, digitStrokes(1, 'plain'), [x + w + 20, y, w, h], 2);
+  const reading = await recognizeInk(ink, new NearestTemplate());
+  assert.equal(reading.digits, '471');
+});
+
 test('singleDigit reads all the ink as one digit and gives the image the classifier saw', async () => {
   const ink = renderStrokes(digitStrokes(5, 'plain'), { width: 140, height: 140, box: [30, 20, 70, 100], thickness: 8 });
   const { reading, images } = await recognizeDetailed(ink, new NearestTemplate(), { singleDigit: true });
