@@ -67,25 +67,31 @@ export function segmentLattice(ink: InkMap, options: LatticeOptions = {}): Latti
   groups = groups.filter((g) => g.area >= 0.08 * largest || heightOf(g) >= 0.45 * lineHeight);
   groups.push(...held);
   groups.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
-  const cutWidth = options.cutWidth ?? (groups.length === 1 ? 1 : 0.85);
+  const cutWidth = options.cutWidth ?? (groups.length - held.size === 1 ? 1 : 0.85);
   const willCut = (g: Group) => widthOf(g) > cutWidth * lineHeight && heightOf(g) >= 0.6 * lineHeight && widthOf(g) >= 6;
-  // a held fragment is offered joined to either neighbour only when both joins can be offered; else it joins
-  // the nearer, as mergeFragments would have
-  for (let k = 0; k < groups.length; k++) {
-    if (!held.has(groups[k])) continue;
-    const [left, fragment, right] = [groups[k - 1], groups[k], groups[k + 1]];
-    const gap = (g: Group | undefined) => (g ? gapBetween(g, fragment) : Infinity);
-    const joinable = (g: Group | undefined) =>
-      !!g && !held.has(g) && !willCut(g) && gap(g) <= 0.2 * lineHeight && widthOf(unite(g, fragment)) <= 1.3 * lineHeight;
-    if (joinable(left) && joinable(right)) continue;
-    if (!left && !right) {
-      held.delete(fragment); // alone in the line: read as it is
-      continue;
+  // A held fragment is offered joined to either neighbour only when the joined candidates below will offer both
+  // (it is short for this line too, and each neighbour is an uncut, near, narrow enough digit); else it joins
+  // the nearer, as mergeFragments would have. A merge changes a neighbour, so look again until none is made.
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let k = 0; k < groups.length; k++) {
+      if (!held.has(groups[k])) continue;
+      const [left, fragment, right] = [groups[k - 1], groups[k], groups[k + 1]];
+      const gap = (g: Group | undefined) => (g ? gapBetween(g, fragment) : Infinity);
+      const joinable = (g: Group | undefined) =>
+        !!g && !held.has(g) && !willCut(g) && gap(g) <= 0.2 * lineHeight && widthOf(unite(g, fragment)) <= 1.3 * lineHeight;
+      if (isFragment(fragment) && joinable(left) && joinable(right)) continue;
+      if (!left && !right) {
+        held.delete(fragment); // alone in the line: read as it is
+        continue;
+      }
+      const side = gap(left) <= gap(right) ? k - 1 : k + 1;
+      groups[side] = unite(groups[side], fragment);
+      groups.splice(k, 1);
+      held.delete(fragment);
+      merged = true;
+      k--;
     }
-    const side = gap(left) <= gap(right) ? k - 1 : k + 1;
-    groups[side] = unite(groups[side], fragment);
-    groups.splice(k, 1);
-    k--;
   }
 
   const candidates: DigitCandidate[] = [];

@@ -78,6 +78,29 @@ test('a short piece between two digits (a 5\'s bar written apart) is offered joi
   assert.ok(withFive.height > 0.9, `the 5 with its bar is as tall as the line (${withFive.height.toFixed(2)})`);
 });
 
+// Whether some run of candidates covers atoms [0, atoms) end to end, as a reading needs.
+function coverable(lattice: ReturnType<typeof segmentLattice>): boolean {
+  const reach = new Array<boolean>(lattice.atoms + 1).fill(false);
+  reach[0] = true;
+  for (let t = 0; t < lattice.atoms; t++) if (reach[t]) for (const c of lattice.candidates) if (c.from === t) reach[c.to] = true;
+  return reach[lattice.atoms];
+}
+
+test('a short piece that is not short for the line\'s digits is not held apart, so the line can still be read end to end', () => {
+  // a bold short blob, a piece beside it, and three tall thin 1s: the piece is short next to the 1s, but not
+  // next to the bold blob, whose height is the line's, so the joins the piece would need are never offered
+  const ink: InkMap = { width: 300, height: 140, data: new Float32Array(300 * 140) };
+  const rect = (x: number, y: number, w: number, h: number) => {
+    for (let r = y; r < y + h; r++) for (let c = x; c < x + w; c++) ink.data[r * 300 + c] = 1;
+  };
+  rect(20, 50, 40, 54);
+  rect(65, 60, 8, 35);
+  for (const x of [78, 150, 250]) rect(x, 10, 3, 110);
+  const lattice = segmentLattice(ink);
+  assert.ok(coverable(lattice), `no path through ${lattice.candidates.map((c) => `${c.from}-${c.to}`)}`);
+  assert.ok(coverable(segmentLattice(fiveWithBarApart(84))));
+});
+
 test('empty ink has no atoms and no candidates', () => {
   const lattice = segmentLattice({ width: 50, height: 40, data: new Float32Array(2000) });
   assert.deepEqual([lattice.atoms, lattice.candidates.length], [0, 0]);
