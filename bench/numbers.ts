@@ -3,7 +3,10 @@
 // digits that do not touch, that touch, and for photo-like pages (uneven light, blur, noise, tilt, perspective,
 // ruled lines).
 //   npm run bench -- numbers [--model DIR] [--count N] [--seed S] [--data-dir DIR] [--json] [--failures DIR]
+//                            [--digits test|validation]
 // --failures DIR writes each misread number's picture there (CONDITION-N-TRUTH-as-READING.png), to look at.
+// --digits validation composes the numbers from training images 55,000-59,999 instead (the default recipe's
+// held-out validation split): the digits recognition was tuned on, so the test digits stay unseen.
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +24,7 @@ interface Flags {
   json: boolean;
   loader: string; // module exporting loadClassifier(dir)
   failures: string | undefined; // folder for the pictures of misread numbers
+  digits: 'test' | 'validation';
 }
 
 function parseFlags(args: string[]): Flags {
@@ -32,6 +36,7 @@ function parseFlags(args: string[]): Flags {
     json: false,
     loader: 'src/model/node.ts',
     failures: undefined,
+    digits: 'test',
   };
   for (let i = 0; i < args.length; i++) {
     const value = () => {
@@ -47,24 +52,34 @@ function parseFlags(args: string[]): Flags {
     else if (arg === '--loader') flags.loader = value();
     else if (arg === '--json') flags.json = true;
     else if (arg === '--failures') flags.failures = value();
+    else if (arg === '--digits') {
+      const digits = value();
+      if (digits !== 'test' && digits !== 'validation') throw new Error(`--digits must be test or validation, not ${digits}`);
+      flags.digits = digits;
+    }
     else throw new Error(`unknown flag ${arg}`);
   }
   if (!Number.isInteger(flags.count) || flags.count < 1) throw new Error('--count must be a positive integer');
   return flags;
 }
 
-// MNIST's test set from its gzip IDX files: images as 28x28 InkMaps (0..1), and their labels.
-export function loadMnistTest(dir: string): { images: InkMap[]; labels: Uint8Array } {
-  const images = gunzipSync(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
-  const labels = gunzipSync(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
+// The validation split: the last 5,000 training images, which the default recipe holds out (see recipes.ts).
+const VALIDATION_FROM = 55_000;
+
+// MNIST's test set (or the validation split) from its gzip IDX files: images as 28x28 InkMaps (0..1), and their labels.
+export function loadMnistTest(dir: string, digits: Flags['digits'] = 'test'): { images: InkMap[]; labels: Uint8Array } {
+  const prefix = digits === 'test' ? 't10k' : 'train';
+  const images = gunzipSync(readFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`)));
+  const labels = gunzipSync(readFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`)));
   const count = images.readUInt32BE(4);
+  const from = digits === 'test' ? 0 : VALIDATION_FROM;
   const out: InkMap[] = [];
-  for (let k = 0; k < count; k++) {
+  for (let k = from; k < count; k++) {
     const data = new Float32Array(784);
     for (let i = 0; i < 784; i++) data[i] = images[16 + k * 784 + i] / 255;
     out.push({ width: 28, height: 28, data });
   }
-  return { images: out, labels: labels.subarray(8, 8 + count) };
+  return { images: out, labels: labels.subarray(8 + from, 8 + count) };
 }
 
 /** Dark ink on white paper: what a clean scan gives. */
@@ -246,9 +261,9 @@ export async function main(args: string[]): Promise<void> {
   }
   const { loadClassifier } = (await import(pathToFileURL(loaderPath).href)) as { loadClassifier: (dir: string) => Promise<DigitClassifier> };
   const classifier = await loadClassifier(resolve(flags.model));
-  const mnist = loadMnistTest(flags.dataDir);
+  const mnist = loadMnistTest(flags.dataDir, flags.digits);
 
-  if (!flags.json) console.log(`model ${flags.model}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (only the ms figures depend on it)`);
+  if (!flags.json) console.log(`model ${flags.model}, ${flags.digits === 'test' ? 'MNIST test digits' : 'validation digits (training images 55,000-59,999)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (only the ms figures depend on it)`);
   // The model alone on the original 28x28 test digits: a number is at best as right as all its digits are.
   const rawRight = await digitsReadRight(mnist, classifier);
 
@@ -338,5 +353,5 @@ export async function main(args: string[]): Promise<void> {
       if (failures.length) console.log(`              e.g. ${failures.join('  ')}`);
     }
   }
-  if (flags.json) console.log(JSON.stringify({ model: flags.model, seed: flags.seed, results }));
+  if (flags.json) console.log(JSON.stringify({ model: flags.model, digits: flags.digits, seed: flags.seed, results }));
 }
