@@ -67,7 +67,7 @@ function parseFlags(args: string[]): Flags {
 const VALIDATION_FROM = 55_000;
 
 // MNIST's test set (or the validation split) from its gzip IDX files: images as 28x28 InkMaps (0..1), and their labels.
-export function loadMnistTest(dir: string, digits: Flags['digits'] = 'test'): { images: InkMap[]; labels: Uint8Array } {
+export function loadMnistDigits(dir: string, digits: Flags['digits'] = 'test'): { images: InkMap[]; labels: Uint8Array } {
   const prefix = digits === 'test' ? 't10k' : 'train';
   const images = gunzipSync(readFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`)));
   const labels = gunzipSync(readFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`)));
@@ -261,7 +261,7 @@ export async function main(args: string[]): Promise<void> {
   }
   const { loadClassifier } = (await import(pathToFileURL(loaderPath).href)) as { loadClassifier: (dir: string) => Promise<DigitClassifier> };
   const classifier = await loadClassifier(resolve(flags.model));
-  const mnist = loadMnistTest(flags.dataDir, flags.digits);
+  const mnist = loadMnistDigits(flags.dataDir, flags.digits);
 
   if (!flags.json) console.log(`model ${flags.model}, ${flags.digits === 'test' ? 'MNIST test digits' : 'validation digits (training images 55,000-59,999)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (only the ms figures depend on it)`);
   // The model alone on the original 28x28 test digits: a number is at best as right as all its digits are.
