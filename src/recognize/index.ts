@@ -85,7 +85,9 @@ async function readLattice(
   { secondReading = true, dropStrays = true } = {},
 ): Promise<DetailedReading> {
   const digits = lattice.candidates.map((c) => (c.ink ? preprocessDigit(c.ink.ink, options.mnist) : null));
-  const classified = digits.flatMap((digit, k) => (digit && !digit.empty ? [k] : [])); // candidates with ink to classify
+  const hasInk = (k: number) => !!digits[k] && !digits[k]!.empty;
+  const strays = dropStrays ? strayTraces(lattice, hasInk) : new Set<number>(); // read as nothing, so not classified
+  const classified = digits.flatMap((_, k) => (hasInk(k) && !strays.has(k) ? [k] : [])); // candidates to classify
   if (classified.length === 0) return { reading: { digits: '', confidence: 1, items: [] }, images: [] };
   const first = await classifyImages(classifier, classified.map((k) => digits[k]!.image));
   const probabilitiesOf: number[][] = []; // per candidate; undefined when it has nothing to classify
@@ -105,7 +107,6 @@ async function readLattice(
       if (evidenceOf[k] !== undefined && second.evidence) evidenceOf[k] = (evidenceOf[k]! + second.evidence[i]) / 2;
     });
   }
-  const strays = dropStrays ? strayTraces(lattice, (k) => probabilitiesOf[k] !== undefined) : new Set<number>(); // read as nothing
   const readings: DigitReading[] = lattice.candidates.map((c, k) => {
     const p = probabilitiesOf[k];
     if (!p) return { digit: -1, confidence: 0, box: [0, 0, 0, 0], probabilities: [] };
@@ -146,10 +147,10 @@ async function readLattice(
  * no such trace, as MNIST's own writers' pens differ (a stroke width threshold dropped real digits written
  * beside bold ones).
  */
-function strayTraces(lattice: Lattice, read: (candidate: number) => boolean): Set<number> {
+function strayTraces(lattice: Lattice, hasInk: (candidate: number) => boolean): Set<number> {
   const inkPerRow = new Map<number, number>();
   lattice.candidates.forEach((c, k) => {
-    if (c.kind !== 'whole' || c.to !== c.from + 1 || !c.ink || !read(k)) return;
+    if (c.kind !== 'whole' || c.to !== c.from + 1 || !c.ink || !hasInk(k)) return;
     let mass = 0;
     for (const v of c.ink.ink.data) mass += v;
     inkPerRow.set(k, mass / c.ink.box[3]);
