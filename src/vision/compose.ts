@@ -1,6 +1,6 @@
 // Multi-digit numbers made from single-digit images (MNIST's, or rendered strokes): a seeded generator of
 // handwritten-looking numbers with random size, baseline and spacing, touching or not, for benchmarks and tests.
-import type { InkMap, Box } from './types.ts';
+import type { InkMap, Box, RgbaImage } from './types.ts';
 import { inkBounds } from './preprocess.ts';
 import { resampleInk } from './resample.ts';
 
@@ -91,4 +91,15 @@ export function composeNumber(digits: InkMap[], rng: () => number, options: Comp
     boxes.push([x, y, ink.width, ink.height]);
   }
   return { ink: page, boxes };
+}
+
+/** Dark ink on white paper: what a clean scan of the ink gives. */
+export function scanOf(ink: InkMap): RgbaImage {
+  const data = new Uint8ClampedArray(ink.width * ink.height * 4);
+  for (let i = 0; i < ink.data.length; i++) {
+    const v = 255 * (1 - ink.data[i]);
+    data[i * 4] = data[i * 4 + 1] = data[i * 4 + 2] = v;
+    data[i * 4 + 3] = 255;
+  }
+  return { width: ink.width, height: ink.height, data };
 }

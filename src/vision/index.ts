@@ -23,4 +23,4 @@ export { segmentLattice } from './lattice.ts';
 export type { StrokeLatticeOptions } from './stroke-lattice.ts';
 export { strokeLattice } from './stroke-lattice.ts';
 export type { ComposeOptions, ComposedNumber } from './compose.ts';
-export { composeNumber } from './compose.ts';
+export { composeNumber, scanOf } from './compose.ts';
