@@ -26,6 +26,31 @@ export function buildModel(arch: string, options: BuildOptions = {}): tf.LayersM
   return model;
 }
 
+/** Outputs of the segmentation verifier: the ten digits, and one for "not one whole digit". */
+export const VERIFIER_CLASSES = 11;
+
+/**
+ * The segmentation verifier (see src/train/verifier.ts): a small CNN (conv16, conv32, conv64, each 3x3 and
+ * pooled, dense 64; ~61k parameters, ~0.25 MB) whose 11th output says a line's candidate is not one whole digit
+ * (a piece of one, or two read as one). Same input as the digit models; outputs logits.
+ */
+export function buildVerifier(seed = 1): tf.LayersModel {
+  const l = new SeededLayers(seed);
+  const model = tf.sequential({ name: 'verifier' });
+  for (const layer of [
+    l.conv(16, 3, { inputShape: INPUT_SHAPE, padding: 'same' }),
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,14,14,16)
+    l.conv(32, 3, { padding: 'same' }),
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,7,7,32)
+    l.conv(64, 3, { padding: 'same' }),
+    tf.layers.maxPooling2d({ poolSize: 2 }), // (n,3,3,64)
+    tf.layers.flatten(),
+    l.dense(64, 'relu'),
+    l.dense(VERIFIER_CLASSES, 'linear'),
+  ]) model.add(layer);
+  return model;
+}
+
 /** Makes layers whose initialisers and dropout each get their own seed derived from one. */
 class SeededLayers {
   private next: number;

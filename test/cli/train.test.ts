@@ -85,3 +85,20 @@ test('a short run on MNIST, interrupted by Ctrl-C and resumed, writes a model an
   assert.match(metrics.command, /^digits train --arch small-cnn --epochs 2 /, 'the command that reproduces the model');
   assert.match(metrics.resumedBy[0], /digits train --resume/);
 });
+
+test('train-verifier: bad flags and an unwritable --out are usage errors before any data is read, and no folder is left', async () => {
+  const file = join(dir, 'a-file-too');
+  await writeFile(file, 'x');
+  const cases: [string[], RegExp][] = [
+    [['--numbers', '0'], /--numbers must be an integer from 1/],
+    [['--epochs', 'many'], /--epochs must be an integer/],
+    [['--out', file], /cannot write in --out/],
+    [['--out', join(file, 'sub')], /cannot write in --out/],
+  ];
+  for (const [args, message] of cases) {
+    const result = runDigits(['train-verifier', ...args, '--data-dir', join(dir, 'no-data-here')]);
+    assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  }
+  assert.ok(!existsSync(join(dir, 'no-data-here')));
+});

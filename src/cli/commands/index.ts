@@ -5,11 +5,13 @@ import { registerPredictCommand } from './predict.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerEvalCommand } from './eval.ts';
 import { registerTrainCommand } from './train.ts';
+import { registerTrainVerifierCommand } from './train-verifier.ts';
 import { registerBenchCommand } from './bench.ts';
 
 export function registerCommands(program: Command): void {
   registerDataCommand(program);
   registerTrainCommand(program);
+  registerTrainVerifierCommand(program);
   registerPredictCommand(program);
   registerServeCommand(program);
   registerEvalCommand(program);
