@@ -3,7 +3,7 @@
 // digits that do not touch, that touch, and for photo-like pages (uneven light, blur, noise, tilt, perspective,
 // ruled lines).
 //   npm run bench -- numbers [--model DIR] [--count N] [--seed S] [--data-dir DIR] [--json] [--failures DIR]
-//                            [--digits test|validation]
+//                            [--digits test|validation] [--no-verifier]
 // --failures DIR writes each misread number's picture there (CONDITION-N-TRUTH-as-READING.png), to look at.
 // --digits validation composes the numbers from training images 55,000-59,999 instead (the default recipe's
 // held-out validation split): the digits recognition was tuned on, so the test digits stay unseen.
@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import sharp from 'sharp';
 import { pathToFileURL } from 'node:url';
-import { composeNumber, seededRandom, type InkMap, type RgbaImage } from '../src/vision/index.ts';
+import { composeNumber, scanOf, seededRandom, type InkMap, type RgbaImage } from '../src/vision/index.ts';
 import { recognize, classifyWithEvidence, type DigitClassifier } from '../src/recognize/index.ts';
 
 interface Flags {
@@ -25,6 +25,7 @@ interface Flags {
   loader: string; // module exporting loadClassifier(dir)
   failures: string | undefined; // folder for the pictures of misread numbers
   digits: 'test' | 'validation';
+  verifier: boolean; // use the model's segmentation verifier when it has one
 }
 
 function parseFlags(args: string[]): Flags {
@@ -37,6 +38,7 @@ function parseFlags(args: string[]): Flags {
     loader: 'src/model/node.ts',
     failures: undefined,
     digits: 'test',
+    verifier: true,
   };
   for (let i = 0; i < args.length; i++) {
     const value = () => {
@@ -52,6 +54,7 @@ function parseFlags(args: string[]): Flags {
     else if (arg === '--loader') flags.loader = value();
     else if (arg === '--json') flags.json = true;
     else if (arg === '--failures') flags.failures = value();
+    else if (arg === '--no-verifier') flags.verifier = false;
     else if (arg === '--digits') {
       const digits = value();
       if (digits !== 'test' && digits !== 'validation') throw new Error(`--digits must be test or validation, not ${digits}`);
@@ -80,17 +83,6 @@ export function loadMnistDigits(dir: string, digits: Flags['digits'] = 'test'): 
     out.push({ width: 28, height: 28, data });
   }
   return { images: out, labels: labels.subarray(8 + from, 8 + count) };
-}
-
-/** Dark ink on white paper: what a clean scan gives. */
-export function scan(ink: InkMap): RgbaImage {
-  const data = new Uint8ClampedArray(ink.width * ink.height * 4);
-  for (let i = 0; i < ink.data.length; i++) {
-    const v = 255 * (1 - ink.data[i]);
-    data[i * 4] = data[i * 4 + 1] = data[i * 4 + 2] = v;
-    data[i * 4 + 3] = 255;
-  }
-  return { width: ink.width, height: ink.height, data };
 }
 
 /**
@@ -263,7 +255,7 @@ export async function main(args: string[]): Promise<void> {
   const classifier = await loadClassifier(resolve(flags.model));
   const mnist = loadMnistDigits(flags.dataDir, flags.digits);
 
-  if (!flags.json) console.log(`model ${flags.model}, ${flags.digits === 'test' ? 'MNIST test digits' : 'validation digits (training images 55,000-59,999)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (only the ms figures depend on it)`);
+  if (!flags.json) console.log(`model ${flags.model} (${classifier.verify && flags.verifier ? 'with' : 'without'} its segmentation verifier), ${flags.digits === 'test' ? 'MNIST test digits' : 'validation digits (training images 55,000-59,999)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (only the ms figures depend on it)`);
   // The model alone on the original 28x28 test digits: a number is at best as right as all its digits are.
   const rawRight = await digitsReadRight(mnist, classifier);
 
@@ -290,6 +282,7 @@ export async function main(args: string[]): Promise<void> {
         classified += count;
         return classifyWithEvidence(classifier, images, count);
       },
+      verify: flags.verifier ? classifier.verify : undefined,
     };
     const failures: string[] = [];
     for (let n = 0; n < flags.count; n++) {
@@ -303,7 +296,7 @@ export async function main(args: string[]): Promise<void> {
         rng,
         { digitHeight, touching: condition === 'touching', margin: condition === 'photo-like' ? digitHeight : undefined },
       );
-      const image = condition === 'photo-like' ? photo(ink, digitHeight, rng) : scan(ink);
+      const image = condition === 'photo-like' ? photo(ink, digitHeight, rng) : scanOf(ink);
       const start = performance.now();
       const reading = await recognize(image, counting);
       ms += performance.now() - start;
@@ -353,5 +346,5 @@ export async function main(args: string[]): Promise<void> {
       if (failures.length) console.log(`              e.g. ${failures.join('  ')}`);
     }
   }
-  if (flags.json) console.log(JSON.stringify({ model: flags.model, digits: flags.digits, seed: flags.seed, results }));
+  if (flags.json) console.log(JSON.stringify({ model: flags.model, verifier: !!classifier.verify && flags.verifier, digits: flags.digits, seed: flags.seed, results }));
 }

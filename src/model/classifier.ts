@@ -1,6 +1,7 @@
 // A trained model as a DigitClassifier: calibrated probabilities = softmax(logits / temperature).
 import * as tf from '@tensorflow/tfjs';
 import type { Classified, DigitClassifier } from '../recognize/types.ts';
+import { VERIFIER_CLASSES } from './architectures.ts';
 
 const PIXELS = 28 * 28;
 
@@ -50,6 +51,26 @@ export function createClassifier(model: tf.LayersModel, temperature = 1, logitSc
   };
 }
 
+/**
+ * A segmentation verifier model (11 outputs, the last "not one whole digit": see buildVerifier) as a
+ * DigitClassifier's `verify`: per image, 1 - p(not one whole digit).
+ */
+export function createVerifier(model: tf.LayersModel): NonNullable<DigitClassifier['verify']> {
+  const outputs = (model.outputs[0]?.shape ?? []).at(-1);
+  if (outputs !== VERIFIER_CLASSES) throw new RangeError(`a verifier has ${VERIFIER_CLASSES} outputs, this model has ${outputs}`);
+  return async (images, count) => {
+    if (count === 0) return new Float32Array(0);
+    if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
+    const oneDigit = tf.tidy(() => {
+      const p = tf.softmax(model.predict(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D);
+      return tf.sub(1, p.slice([0, VERIFIER_CLASSES - 1], [count, 1]).reshape([count]));
+    });
+    const out = (await oneDigit.data()) as Float32Array;
+    oneDigit.dispose();
+    return out;
+  };
+}
+
 /** The metadata a model was saved with (empty when none). */
 export function modelMetadata(model: tf.LayersModel): ModelMetadata {
   return (model.getUserDefinedMetadata() as ModelMetadata | undefined) ?? {};
@@ -59,5 +80,10 @@ export function modelMetadata(model: tf.LayersModel): ModelMetadata {
 export async function loadClassifierFromUrl(url: string): Promise<{ model: tf.LayersModel; classifier: DigitClassifier; metadata: ModelMetadata }> {
   const model = await tf.loadLayersModel(url);
   const metadata = modelMetadata(model);
-  return { model, classifier: createClassifier(model, metadata.temperature ?? 1, metadata.logitScale), metadata };
+  const classifier = createClassifier(model, metadata.temperature ?? 1, metadata.logitScale);
+  // its segmentation verifier, beside it in verifier/, when it has one
+  const verifierUrl = new URL('verifier/model.json', new URL(url, globalThis.location?.href)).href;
+  const found = await fetch(verifierUrl, { method: 'HEAD' }).then((r) => r.ok, () => false);
+  if (found) classifier.verify = createVerifier(await tf.loadLayersModel(verifierUrl));
+  return { model, classifier, metadata };
 }

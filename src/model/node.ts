@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../data/index.ts';
 import type { DigitClassifier } from '../recognize/types.ts';
-import { createClassifier, modelMetadata, type ModelMetadata } from './classifier.ts';
+import { createClassifier, createVerifier, modelMetadata, type ModelMetadata } from './classifier.ts';
 
 export * from './index.ts';
 
@@ -107,5 +107,16 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
 export async function loadClassifier(dir: string): Promise<DigitClassifier & { metadata: ModelMetadata }> {
   const model = await loadModel(dir);
   const metadata = modelMetadata(model);
-  return Object.assign(createClassifier(model, metadata.temperature ?? 1, metadata.logitScale), { metadata });
+  const classifier = createClassifier(model, metadata.temperature ?? 1, metadata.logitScale);
+  // its segmentation verifier, beside it in verifier/ (made by 'digits train-verifier'), when it has one
+  const verifierDir = join(dir, 'verifier');
+  if (await stat(join(verifierDir, 'model.json')).catch(() => null)) {
+    const verifier = await loadModel(verifierDir);
+    try {
+      classifier.verify = createVerifier(verifier);
+    } catch (error) {
+      throw new ModelFileError(`${verifierDir} is not a segmentation verifier: ${(error as Error).message}`);
+    }
+  }
+  return Object.assign(classifier, { metadata });
 }

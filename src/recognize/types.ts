@@ -26,6 +26,12 @@ export interface DigitClassifier {
    * classifier without it (a fake, a model saved without a logit scale) reads as before, on confidence alone.
    */
   classifyWithEvidence?(images: Float32Array, count: number): Promise<Classified>;
+  /**
+   * Per image (count), the probability that it is one whole digit rather than a piece of one or two read as
+   * one: a segmentation verifier's word (see src/train/verifier.ts). Optional: without it a line is cut on the
+   * classifier's readings alone.
+   */
+  verify?(images: Float32Array, count: number): Promise<Float32Array>;
 }
 
 export interface Classified {

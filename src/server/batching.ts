@@ -23,9 +23,13 @@ export class BatchingClassifier implements DigitClassifier {
   private readonly inner: DigitClassifier;
   private readonly maxBatch: number;
 
+  /** The inner classifier's verifier, unbatched: it runs once per line with a choice, not per digit. */
+  readonly verify?: DigitClassifier['verify'];
+
   constructor(inner: DigitClassifier, maxBatch = 256) {
     this.inner = inner;
     this.maxBatch = maxBatch;
+    if (inner.verify) this.verify = (images, count) => inner.verify!(images, count);
   }
 
   async classify(images: Float32Array, count: number): Promise<Float32Array> {

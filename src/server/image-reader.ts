@@ -99,7 +99,7 @@ export class WorkerPoolReader implements ImageReader {
   }
 
   private spawn(): PooledWorker {
-    const worker = new Worker(workerBootstrap, { eval: true, workerData: this.limits });
+    const worker = new Worker(workerBootstrap, { eval: true, workerData: { ...this.limits, verifier: !!this.classifier.verify } });
     const pooled: PooledWorker = { worker, pending: new Map(), ready: false, onReady: [] };
     worker.unref(); // idle workers do not keep the process alive
     worker.on('message', (message: FromWorker) => this.onMessage(pooled, message));
@@ -118,7 +118,10 @@ export class WorkerPoolReader implements ImageReader {
       return;
     }
     if (message.type === 'classify') {
-      classifyWithEvidence(this.classifier, message.images, message.count).then(
+      const asked = message.verify
+        ? this.classifier.verify!(message.images, message.count).then((probabilities) => ({ probabilities, evidence: null }))
+        : classifyWithEvidence(this.classifier, message.images, message.count);
+      asked.then(
         ({ probabilities, evidence }) => pooled.worker.postMessage({ type: 'probabilities', callId: message.callId, probabilities, evidence } satisfies ToWorker),
         (error) => pooled.worker.postMessage({ type: 'classify-failed', callId: message.callId, message: String(error) } satisfies ToWorker),
       );

@@ -20,27 +20,28 @@ export interface WorkerError {
 
 export type FromWorker =
   | { type: 'ready' } // modules loaded: from now on, a read that takes long is stuck, not starting up
-  | { type: 'classify'; callId: number; images: Float32Array; count: number }
+  | { type: 'classify'; callId: number; images: Float32Array; count: number; verify?: boolean } // verify: the verifier's word instead
   | { type: 'reading'; id: number; reading: Reading }
   | { type: 'failed'; id: number; error: WorkerError };
 
 if (parentPort) {
   const port = parentPort;
-  const limits = workerData as ReadImageOptions;
+  const { verifier, ...limits } = workerData as ReadImageOptions & { verifier?: boolean }; // verifier: the main thread's classifier has one
   const calls = new Map<number, { resolve: (classified: Classified) => void; reject: (e: Error) => void }>();
   let nextCallId = 1;
 
-  const askMainThread = (images: Float32Array, count: number): Promise<Classified> => {
+  const askMainThread = (images: Float32Array, count: number, verify = false): Promise<Classified> => {
     const callId = nextCallId++;
     const own = images.slice(0, count * 28 * 28); // (count, 28, 28), in a buffer we can hand over
     return new Promise((resolve, reject) => {
       calls.set(callId, { resolve, reject });
-      port.postMessage({ type: 'classify', callId, images: own, count } satisfies FromWorker, [own.buffer]);
+      port.postMessage({ type: 'classify', callId, images: own, count, verify } satisfies FromWorker, [own.buffer]);
     });
   };
   const mainThreadClassifier: DigitClassifier = {
     classify: async (images, count) => (await askMainThread(images, count)).probabilities,
-    classifyWithEvidence: askMainThread,
+    classifyWithEvidence: (images, count) => askMainThread(images, count),
+    verify: verifier ? async (images, count) => (await askMainThread(images, count, true)).probabilities : undefined,
   };
 
   port.on('message', async (message: ToWorker) => {

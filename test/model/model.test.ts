@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, createClassifier, loadClassifier, loadModel, saveModel, ModelFileError } from '../../src/model/node.ts';
+import { buildModel, buildVerifier, createClassifier, loadClassifier, loadModel, saveModel, ModelFileError, VERIFIER_CLASSES } from '../../src/model/node.ts';
 
 function randomImages(count: number, seed: number): Float32Array {
   const out = new Float32Array(count * 784);
@@ -69,6 +69,25 @@ test('a saved model loads back with the same predictions, its temperature and it
   assert.equal(loaded.metadata.temperature, 1.5);
   assert.deepEqual(await loaded.classify(images, 3), expected.probabilities);
   assert.deepEqual((await loaded.classifyWithEvidence!(images, 3)).evidence, expected.evidence);
+});
+
+test("a model's segmentation verifier in its verifier/ folder loads with it; none without; a wrong one is a clear error", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'model-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await saveModel(buildModel('small-cnn', { seed: 4 }), dir, { arch: 'small-cnn' });
+  assert.equal((await loadClassifier(dir)).verify, undefined);
+
+  const verifier = buildVerifier(3);
+  await saveModel(verifier, join(dir, 'verifier'), { arch: 'verifier' });
+  const images = randomImages(4, 7);
+  // the verifier's word is 1 - p(its last class, "not one whole digit")
+  const expected = tf.tidy(() => tf.sub(1, tf.softmax(verifier.predict(tf.tensor4d(images, [4, 28, 28, 1])) as tf.Tensor2D).slice([0, VERIFIER_CLASSES - 1], [4, 1])).dataSync());
+  const oneDigit = await (await loadClassifier(dir)).verify!(images, 4);
+  assert.equal(oneDigit.length, 4);
+  oneDigit.forEach((p, k) => assert.ok(Math.abs(p - expected[k]) < 1e-6, `image ${k}: ${p} against ${expected[k]}`));
+
+  await saveModel(buildModel('small-cnn', { seed: 5 }), join(dir, 'verifier'), { arch: 'small-cnn' }); // 10 outputs
+  await assert.rejects(loadClassifier(dir), (e: Error) => e instanceof ModelFileError && /not a segmentation verifier/.test(e.message) && /11 outputs/.test(e.message));
 });
 
 test('saving again replaces the weights file and leaves no stale or temp files', async (t) => {

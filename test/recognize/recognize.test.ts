@@ -295,6 +295,36 @@ test('two touching digits read confidently as one are cut apart when that one re
   assert.equal((await recognizeInk(ink, withEvidence)).digits, '00');
 });
 
+test("the classifier's verifier weighs in where a line offers a choice, and is not asked where it offers none", async () => {
+  const { ink } = writeNumber('00', { width: 200, height: 120, gap: -20, jitter: 0 });
+  const templates = new NearestTemplate();
+  const wide = (images: Float32Array, k: number) => {
+    let [left, right] = [28, 0];
+    for (let i = 0; i < 784; i++) if (images[k * 784 + i] > 0.3) [left, right] = [Math.min(left, i % 28), Math.max(right, i % 28)];
+    return right - left > 16;
+  };
+  let verified = 0;
+  // a verifier sure that only the wide candidate (the whole blob) is one whole digit, and every cut is a piece
+  const withVerifier: DigitClassifier = {
+    classify: (images, count) => templates.classify(images, count),
+    classifyWithEvidence: (images, count) => templates.classifyWithEvidence(images, count),
+    async verify(images, count) {
+      verified += count;
+      return Float32Array.from({ length: count }, (_, k) => (wide(images, k) ? 1 : 1e-4));
+    },
+  };
+  assert.equal((await recognizeInk(ink, templates)).digits, '00', 'without it the cut reads best');
+  assert.equal((await recognizeInk(ink, withVerifier)).digits.length, 1, 'the verifier outweighs two sure pieces');
+  assert.ok(verified > 2);
+
+  verified = 0;
+  const lone = writeNumber('4', { width: 120, height: 120, jitter: 0 }).ink;
+  assert.equal((await recognizeInk(lone, withVerifier)).digits, '4');
+  const apart = writeNumber('47', { width: 240, height: 120, jitter: 0 }).ink;
+  assert.equal((await recognizeInk(apart, withVerifier)).digits, '47');
+  assert.equal(verified, 0, 'a lone digit, or digits apart, leave nothing to choose');
+});
+
 test("with the pad's strokes, digits written overlapping are read as whole strokes, left to right in any drawing order", async () => {
   const place = (digits: string, step: number): Strokes =>
     [...digits].flatMap((d, i) => digitStrokes(Number(d)).map((stroke) => stroke.map(([u, v]) => [30 + i * step + u * 100, 20 + v * 100] as Point)));
