@@ -1,6 +1,7 @@
 // Image in, digits out: the one recognition path shared by the CLI, the server and the web page.
 // findInk -> segmentLattice -> toMnistImage per candidate digit -> one batched classifier call (and one more for
-// the redrawn ones it is unsure of) -> the best path, a Reading.
+// the redrawn ones it is unsure of; and the model's segmentation verifier, where the line offers a choice) ->
+// the best path, a Reading.
 import type { RgbaImage, InkMap, Box } from '../vision/index.ts';
 import { findInk, segmentLattice, strokeLattice, preprocessDigit, inkBounds, shrinkImage, MNIST_SIZE } from '../vision/index.ts';
 import type { FindInkOptions, MnistOptions, Lattice, DigitCandidate, Strokes, StrokeLatticeOptions } from '../vision/index.ts';

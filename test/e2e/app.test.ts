@@ -171,6 +171,9 @@ describe('drawing app', { skip: skipReason ?? noModel ?? false }, () => {
     await page.getByTestId('upload').setInputFiles({ name: 'number.png', mimeType: 'image/png', buffer: png });
     assert.equal(await settledPrediction(page), '305');
     assert.equal(await page.locator('#seen canvas').count(), 3);
+    // the model's segmentation verifier came with it, from the page's own server
+    const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    assert.ok(fetched.some((url) => /\/models\/default\/verifier\/weights-[0-9a-f]+\.bin$/.test(url)), `the verifier's weights were loaded (${fetched.join(', ')})`);
     // Photos are read in a worker (drawing stays smooth meanwhile); drawings on the main thread (no hop).
     const where = await page.evaluate(() => window.__digitsTimings.map((t) => `${t.kind} ${t.where}`));
     assert.ok(where.includes('upload worker'), `the upload was read in the worker (${where.join(', ')})`);
