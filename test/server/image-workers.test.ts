@@ -44,3 +44,28 @@ test('a worker still busy with an image after the deadline is replaced, failing 
   const reading = await reader.read(png);
   assert.equal(reading.items.length, 1);
 });
+
+test("image workers ask the main thread for the model's verifier where a line offers a choice, as reading in-thread does", async () => {
+  const counts = { pool: 0, thread: 0 };
+  const withVerifier = (key: 'pool' | 'thread'): DigitClassifier => ({
+    ...inkCountingClassifier(),
+    async verify(images, count) {
+      counts[key] += count;
+      // more sure for more ink: a deterministic word that the reading depends on
+      return Float32Array.from({ length: count }, (_, k) => Math.min(1, 0.05 + images.subarray(k * 784, (k + 1) * 784).reduce((a, v) => a + v, 0) / 200));
+    },
+  });
+  const pool = new WorkerPoolReader(withVerifier('pool'), {}, 1, 60_000);
+  try {
+    const touching = await inkToPaper(drawNumber('000', 60, -30).ink).png().toBuffer(); // three 0s touching: where to cut?
+    const pages = [touching, await numberPng('4')];
+    const pooled = await Promise.all(pages.map((page) => pool.read(page)));
+    const { readImageBytes } = await import('../../src/server/read-image.ts');
+    const inThread = await Promise.all(pages.map((page) => readImageBytes(page, withVerifier('thread'))));
+    assert.deepEqual(pooled, inThread);
+    assert.ok(counts.thread > 0, 'the touching digits offer a choice');
+    assert.equal(counts.pool, counts.thread);
+  } finally {
+    await pool.close();
+  }
+});
