@@ -36,7 +36,7 @@ export function registerTrainVerifierCommand(program: Command): void {
 }
 
 async function trainVerifierCommand(flags: Flags): Promise<number> {
-  const { VERIFIER_RECIPE, verifierCandidates, trainVerifier, heldOutCount } = await import('../../train/verifier.ts');
+  const { VERIFIER_RECIPE, verifierCandidates, trainVerifier, heldOutCount, NOT_ONE_DIGIT } = await import('../../train/verifier.ts');
   const config = {
     ...VERIFIER_RECIPE,
     ...(flags.numbers !== undefined && { numbers: flags.numbers }),
@@ -68,7 +68,7 @@ async function trainVerifierCommand(flags: Flags): Promise<number> {
     bar?.start(config.numbers, 0, { what: 'numbers' });
     const data = verifierCandidates(trainSet, config, (done) => bar?.update(done));
     bar?.stop();
-    const notOne = data.labels.filter((label) => label === 10).length;
+    const notOne = data.labels.filter((label) => label === NOT_ONE_DIGIT).length;
     say(
       { type: 'candidates', count: data.count, notOneDigit: notOne },
       `${data.count.toLocaleString('en-US')} candidates (${((100 * notOne) / data.count).toFixed(0)}% not one whole digit); training ${config.epochs} epochs, ${heldOutCount(data.count, config).toLocaleString('en-US')} held out (${info.threads} threads)`,
