@@ -2,6 +2,7 @@
 // and outputs LOGITS (n, 10): the last layer is linear, softmax lives in the loss and in the classifier,
 // so temperature scaling divides exactly the numbers the loss saw.
 import * as tf from '@tensorflow/tfjs';
+import { VERDICT_SIZE } from '../recognize/types.ts';
 
 export const ARCHITECTURES = ['default', 'keras-cnn', 'small-cnn', 'fast'] as const;
 export type ArchName = (typeof ARCHITECTURES)[number];
@@ -26,8 +27,8 @@ export function buildModel(arch: string, options: BuildOptions = {}): tf.LayersM
   return model;
 }
 
-/** Outputs of the segmentation verifier: the ten digits, and one for "not one whole digit". */
-export const VERIFIER_CLASSES = 11;
+/** Outputs of the segmentation verifier: the ten digits, and one for "not one whole digit" (what recognition reads). */
+export const VERIFIER_CLASSES = VERDICT_SIZE;
 
 /**
  * The segmentation verifier (see src/train/verifier.ts): a small CNN (conv16, conv32, conv64, each 3x3 and

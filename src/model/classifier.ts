@@ -53,7 +53,7 @@ export function createClassifier(model: tf.LayersModel, temperature = 1, logitSc
 
 /**
  * A segmentation verifier model (11 outputs, the last "not one whole digit": see buildVerifier) as a
- * DigitClassifier's `verify`: per image, 1 - p(not one whole digit).
+ * DigitClassifier's `verify`: per image, its 11 probabilities.
  */
 export function createVerifier(model: tf.LayersModel): NonNullable<DigitClassifier['verify']> {
   const outputs = (model.outputs[0]?.shape ?? []).at(-1);
@@ -61,12 +61,9 @@ export function createVerifier(model: tf.LayersModel): NonNullable<DigitClassifi
   return async (images, count) => {
     if (count === 0) return new Float32Array(0);
     if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
-    const oneDigit = tf.tidy(() => {
-      const p = tf.softmax(model.predict(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D);
-      return tf.sub(1, p.slice([0, VERIFIER_CLASSES - 1], [count, 1]).reshape([count]));
-    });
-    const out = (await oneDigit.data()) as Float32Array;
-    oneDigit.dispose();
+    const verdicts = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D));
+    const out = (await verdicts.data()) as Float32Array;
+    verdicts.dispose();
     return out;
   };
 }

@@ -27,9 +27,9 @@ export interface DigitClassifier {
    */
   classifyWithEvidence?(images: Float32Array, count: number): Promise<Classified>;
   /**
-   * Per image (count), the probability that it is one whole digit rather than a piece of one or two read as
-   * one: a segmentation verifier's word (see src/train/verifier.ts). Optional: without it a line is cut on the
-   * classifier's readings alone.
+   * A segmentation verifier's word (see src/train/verifier.ts), (count, VERDICT_SIZE): per image the
+   * probabilities that it is one whole digit 0-9, then (the last) that it is not one whole digit but a piece of
+   * one or two read as one. Optional: without it a line is cut on the classifier's readings alone.
    */
   verify?(images: Float32Array, count: number): Promise<Float32Array>;
 }
@@ -43,3 +43,6 @@ export interface Classified {
    */
   evidence: Float32Array | null;
 }
+
+/** Values per image in a verifier's answer: ten digits, then "not one whole digit" (its last). */
+export const VERDICT_SIZE = 11;

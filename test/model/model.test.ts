@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, buildVerifier, createClassifier, loadClassifier, loadModel, saveModel, ModelFileError, VERIFIER_CLASSES } from '../../src/model/node.ts';
+import { VERDICT_SIZE } from '../../src/recognize/index.ts';
 
 function randomImages(count: number, seed: number): Float32Array {
   const out = new Float32Array(count * 784);
@@ -80,11 +81,12 @@ test("a model's segmentation verifier in its verifier/ folder loads with it; non
   const verifier = buildVerifier(3);
   await saveModel(verifier, join(dir, 'verifier'), { arch: 'verifier' });
   const images = randomImages(4, 7);
-  // the verifier's word is 1 - p(its last class, "not one whole digit")
-  const expected = tf.tidy(() => tf.sub(1, tf.softmax(verifier.predict(tf.tensor4d(images, [4, 28, 28, 1])) as tf.Tensor2D).slice([0, VERIFIER_CLASSES - 1], [4, 1])).dataSync());
-  const oneDigit = await (await loadClassifier(dir)).verify!(images, 4);
-  assert.equal(oneDigit.length, 4);
-  oneDigit.forEach((p, k) => assert.ok(Math.abs(p - expected[k]) < 1e-6, `image ${k}: ${p} against ${expected[k]}`));
+  // the verifier's word is its softmax: ten digits, then "not one whole digit"
+  const expected = tf.tidy(() => tf.softmax(verifier.predict(tf.tensor4d(images, [4, 28, 28, 1])) as tf.Tensor2D).dataSync());
+  const verdicts = await (await loadClassifier(dir)).verify!(images, 4);
+  assert.equal(verdicts.length, 4 * VERIFIER_CLASSES);
+  assert.equal(VERIFIER_CLASSES, VERDICT_SIZE, 'the model gives what recognition reads');
+  verdicts.forEach((p, i) => assert.ok(Math.abs(p - expected[i]) < 1e-6, `value ${i}: ${p} against ${expected[i]}`));
 
   await saveModel(buildModel('small-cnn', { seed: 5 }), join(dir, 'verifier'), { arch: 'small-cnn' }); // 10 outputs
   await assert.rejects(loadClassifier(dir), (e: Error) => e instanceof ModelFileError && /not a segmentation verifier/.test(e.message) && /11 outputs/.test(e.message));

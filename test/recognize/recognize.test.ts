@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { recognize, recognizeInk, recognizeDetailed, recognizeStrokes, uncertainty, isUnsure, type Classified, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
+import { recognize, recognizeInk, recognizeDetailed, recognizeStrokes, uncertainty, isUnsure, VERDICT_SIZE, type Classified, type DigitClassifier, type Reading } from '../../src/recognize/index.ts';
 import { digitStrokes, drawStrokes, renderStrokes, toMnistImage, preprocessDigit, segmentLine, type Box, type InkMap, type Point, type Strokes } from '../../src/vision/index.ts';
 import { writeNumber, onPaper, fiveWithBarApart } from '../vision/pages.ts';
 
@@ -310,7 +310,7 @@ test("the classifier's verifier weighs in where a line offers a choice, and is n
     classifyWithEvidence: (images, count) => templates.classifyWithEvidence(images, count),
     async verify(images, count) {
       verified += count;
-      return Float32Array.from({ length: count }, (_, k) => (wide(images, k) ? 1 : 1e-4));
+      return verdicts(count, (k) => (wide(images, k) ? 1 : 1e-4));
     },
   };
   assert.equal((await recognizeInk(ink, templates)).digits, '00', 'without it the cut reads best');
@@ -323,6 +323,34 @@ test("the classifier's verifier weighs in where a line offers a choice, and is n
   const apart = writeNumber('47', { width: 240, height: 120, jitter: 0 }).ink;
   assert.equal((await recognizeInk(apart, withVerifier)).digits, '47');
   assert.equal(verified, 0, 'a lone digit, or digits apart, leave nothing to choose');
+});
+
+// A verifier's answer for `count` images: each one whole digit with probability oneDigit(k), shared among the
+// digits as `digitShare(k, d)` says (evenly by default, an opinion that changes no reading).
+function verdicts(count: number, oneDigit: (k: number) => number, digitShare: (k: number, d: number) => number = () => 0.1): Float32Array {
+  const out = new Float32Array(count * VERDICT_SIZE);
+  for (let k = 0; k < count; k++) {
+    for (let d = 0; d < 10; d++) out[k * VERDICT_SIZE + d] = oneDigit(k) * digitShare(k, d);
+    out[k * VERDICT_SIZE + 10] = 1 - oneDigit(k);
+  }
+  return out;
+}
+
+test("the verifier's reading weighs in on ink cut from a blob, never on a blob as it stands", async () => {
+  const four = writeNumber('4', { width: 360, height: 120, jitter: 0 }).ink;
+  const zeros = writeNumber('00', { width: 360, height: 120, gap: -20, jitter: 0, x: 150 }).ink; // touching
+  const ink: InkMap = { ...four, data: four.data.map((v, i) => Math.max(v, zeros.data[i])) };
+  const templates = new NearestTemplate();
+  // a verifier sure that every candidate is one whole digit, a 3
+  const sureOfThrees: DigitClassifier = {
+    classify: (images, count) => templates.classify(images, count),
+    classifyWithEvidence: (images, count) => templates.classifyWithEvidence(images, count),
+    verify: async (images, count) => verdicts(count, () => 1, (k, d) => (d === 3 ? 1 : 0)),
+  };
+  assert.equal((await recognizeInk(ink, templates)).digits, '400');
+  const reading = await recognizeInk(ink, sureOfThrees);
+  assert.equal(reading.digits[0], '4', "the 4, a blob as it stands, is the digit model's to read");
+  assert.match(reading.digits.slice(1), /^3+$/, 'the touching 0s, cut or whole, read as the verifier says');
 });
 
 test("with the pad's strokes, digits written overlapping are read as whole strokes, left to right in any drawing order", async () => {

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from '../../src/server/index.ts';
 import { WorkerPoolReader } from '../../src/server/image-reader.ts';
-import type { DigitClassifier, Reading } from '../../src/recognize/types.ts';
+import { VERDICT_SIZE, type DigitClassifier, type Reading } from '../../src/recognize/types.ts';
 import { drawNumber, inkCountingClassifier, inkToPaper, numberPng } from './helpers.ts';
 
 test('with image worker threads, images read the same as on the main thread, and bad ones fail the same', async (t) => {
@@ -51,8 +51,16 @@ test("image workers ask the main thread for the model's verifier where a line of
     ...inkCountingClassifier(),
     async verify(images, count) {
       counts[key] += count;
-      // more sure for more ink: a deterministic word that the reading depends on
-      return Float32Array.from({ length: count }, (_, k) => Math.min(1, 0.05 + images.subarray(k * 784, (k + 1) * 784).reduce((a, v) => a + v, 0) / 200));
+      // more sure of one digit for more ink, and of a digit that depends on the ink: a deterministic word that
+      // the reading depends on
+      const verdicts = new Float32Array(count * VERDICT_SIZE);
+      for (let k = 0; k < count; k++) {
+        const mass = images.subarray(k * 784, (k + 1) * 784).reduce((a, v) => a + v, 0);
+        const oneDigit = Math.min(1, 0.05 + mass / 200);
+        for (let d = 0; d < 10; d++) verdicts[k * VERDICT_SIZE + d] = oneDigit * (d === Math.floor(mass) % 10 ? 0.5 : 0.5 / 9);
+        verdicts[k * VERDICT_SIZE + 10] = 1 - oneDigit;
+      }
+      return verdicts;
     },
   });
   const pool = new WorkerPoolReader(withVerifier('pool'), {}, 1, 60_000);
