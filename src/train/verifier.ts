@@ -89,6 +89,7 @@ export interface VerifierEpoch {
   loss: number; // mean training loss
   heldOutAccuracy: number; // 11 classes, on the held-out candidates
   oneDigitAccuracy: number; // one whole digit or not, on the held-out candidates
+  digitAccuracy: number; // the right digit of the ten, on the held-out candidates that are one true digit
   seconds: number; // since training began
 }
 
@@ -136,23 +137,51 @@ export async function trainVerifier(data: CandidateSet, config: VerifierConfig, 
   return { model, epochs };
 }
 
-/** Accuracy on the candidates from `from` on: over the 11 classes, and as one-digit-or-not. */
-async function scoreVerifier(model: tf.LayersModel, data: CandidateSet, from: number): Promise<{ heldOutAccuracy: number; oneDigitAccuracy: number }> {
+/** The held-out accuracies of the verifier on the candidates from `from` on (see verifierAccuracies). */
+async function scoreVerifier(model: tf.LayersModel, data: CandidateSet, from: number): Promise<VerifierAccuracies> {
+  const n = data.count - from;
+  const logits = new Float32Array(n * VERIFIER_CLASSES);
+  for (let start = 0; start < n; start += 500) {
+    const m = Math.min(500, n - start);
+    const x = new Float32Array(m * PIXELS);
+    for (let i = 0; i < x.length; i++) x[i] = data.images[(from + start) * PIXELS + i] / 255;
+    const out = tf.tidy(() => model.predict(tf.tensor4d(x, [m, MNIST_SIZE, MNIST_SIZE, 1])) as tf.Tensor2D);
+    logits.set(await out.data(), start * VERIFIER_CLASSES);
+    out.dispose();
+  }
+  return verifierAccuracies(logits, data.labels.subarray(from));
+}
+
+export type VerifierAccuracies = Pick<VerifierEpoch, 'heldOutAccuracy' | 'oneDigitAccuracy' | 'digitAccuracy'>;
+
+/**
+ * A verifier's accuracies from its outputs (count, 11) and the candidates' labels: over the 11 classes, as
+ * one-digit-or-not, and, on the true digits, as a digit reader (the best of the ten digits: recognition weighs
+ * that in on cut ink).
+ */
+export function verifierAccuracies(logits: Float32Array, labels: Uint8Array): VerifierAccuracies {
   let right = 0;
   let rightKind = 0;
-  for (let start = from; start < data.count; start += 500) {
-    const n = Math.min(500, data.count - start);
-    const x = new Float32Array(n * PIXELS);
-    for (let i = 0; i < x.length; i++) x[i] = data.images[start * PIXELS + i] / 255;
-    const predicted = tf.tidy(() => tf.argMax(model.predict(tf.tensor4d(x, [n, MNIST_SIZE, MNIST_SIZE, 1])) as tf.Tensor2D, 1));
-    const classes = await predicted.data();
-    predicted.dispose();
-    for (let j = 0; j < n; j++) {
-      const truth = data.labels[start + j];
-      if (classes[j] === truth) right++;
-      if ((classes[j] === NOT_ONE_DIGIT) === (truth === NOT_ONE_DIGIT)) rightKind++;
+  let digits = 0;
+  let rightDigit = 0;
+  for (let j = 0; j < labels.length; j++) {
+    const row = logits.subarray(j * VERIFIER_CLASSES, (j + 1) * VERIFIER_CLASSES);
+    const best = argmax(row, VERIFIER_CLASSES);
+    const truth = labels[j];
+    if (best === truth) right++;
+    if ((best === NOT_ONE_DIGIT) === (truth === NOT_ONE_DIGIT)) rightKind++;
+    if (truth !== NOT_ONE_DIGIT) {
+      digits++;
+      if (argmax(row, NOT_ONE_DIGIT) === truth) rightDigit++;
     }
   }
-  const n = Math.max(1, data.count - from);
-  return { heldOutAccuracy: right / n, oneDigitAccuracy: rightKind / n };
+  const n = Math.max(1, labels.length);
+  return { heldOutAccuracy: right / n, oneDigitAccuracy: rightKind / n, digitAccuracy: rightDigit / Math.max(1, digits) };
+}
+
+// The index of the largest of the first `length` values.
+function argmax(values: ArrayLike<number>, length: number): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (values[i] > values[best]) best = i;
+  return best;
 }

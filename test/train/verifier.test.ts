@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { MnistSet } from '../../src/data/index.ts';
 import { digitStrokes, renderStrokes, toMnistImage } from '../../src/vision/index.ts';
-import { verifierCandidates, trainVerifier, NOT_ONE_DIGIT, VERIFIER_RECIPE } from '../../src/train/verifier.ts';
+import { verifierCandidates, trainVerifier, verifierAccuracies, NOT_ONE_DIGIT, VERIFIER_RECIPE } from '../../src/train/verifier.ts';
 import { useEngine } from '../../src/engine/index.ts';
 
 // Pen-template digits as a small MNIST stand-in: 30 images, 3 of each digit, in MNIST's 0..255 bytes.
@@ -55,4 +55,17 @@ test('training the verifier is deterministic for a seed and gives 11 outputs', a
   const weights = (m: typeof first.model) => m.getWeights().map((w) => Array.from(w.dataSync()));
   assert.deepEqual(weights(first.model), weights(second.model));
   assert.deepEqual(first.epochs[0].loss, second.epochs[0].loss);
+});
+
+test("the verifier's accuracies: over its 11 classes, as one digit or not, and as a reader of the true digits", () => {
+  const row = (best: number, second = -1) => Array.from({ length: 11 }, (_, c) => (c === best ? 5 : c === second ? 3 : 0));
+  const logits = Float32Array.from([
+    ...row(3), // a 3, read 3: right on all counts
+    ...row(NOT_ONE_DIGIT, 3), // a 3 called "not one digit", its best digit 3: wrong class and kind, right digit
+    ...row(NOT_ONE_DIGIT, 7), // a 4 called "not one digit", best digit 7: wrong on all counts
+    ...row(8), // a piece called an 8: wrong class and kind; not a digit, so no digit count
+    ...row(NOT_ONE_DIGIT), // a piece called a piece: right
+  ]);
+  const labels = Uint8Array.from([3, 3, 4, NOT_ONE_DIGIT, NOT_ONE_DIGIT]);
+  assert.deepEqual(verifierAccuracies(logits, labels), { heldOutAccuracy: 2 / 5, oneDigitAccuracy: 2 / 5, digitAccuracy: 2 / 3 });
 });

@@ -80,7 +80,7 @@ async function trainVerifierCommand(flags: Flags): Promise<number> {
       (e) => {
         if (barStarted) bar?.stop();
         barStarted = false;
-        say({ type: 'epoch', ...e }, `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, held out ${(100 * e.heldOutAccuracy).toFixed(2)}% (one digit or not ${(100 * e.oneDigitAccuracy).toFixed(2)}%), ${Math.round(e.seconds)}s`);
+        say({ type: 'epoch', ...e }, `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, held out ${(100 * e.heldOutAccuracy).toFixed(2)}% (one digit or not ${(100 * e.oneDigitAccuracy).toFixed(2)}%, the digit of true digits ${(100 * e.digitAccuracy).toFixed(2)}%), ${Math.round(e.seconds)}s`);
       },
       (done, total) => {
         if (!bar) return;
@@ -97,12 +97,13 @@ async function trainVerifierCommand(flags: Flags): Promise<number> {
       candidates: data.count,
       heldOutAccuracy: last.heldOutAccuracy,
       oneDigitAccuracy: last.oneDigitAccuracy,
+      digitAccuracy: last.digitAccuracy,
       trainingSeconds: seconds,
       command: `digits ${process.argv.slice(2).join(' ')}`,
       data: Object.fromEntries(MNIST_FILES.filter((f) => f.name.startsWith('train')).map((f) => [f.name, f.sha256])),
       engineVersion: engine.ENGINE_VERSION,
     });
-    say({ type: 'done', out: flags.out, ...last, seconds }, `verifier saved in ${flags.out}: one digit or not ${(100 * last.oneDigitAccuracy).toFixed(2)}% on held-out candidates, ${Math.round(seconds)}s in all`);
+    say({ type: 'done', out: flags.out, ...last, seconds }, `verifier saved in ${flags.out}: one digit or not ${(100 * last.oneDigitAccuracy).toFixed(2)}% on held-out candidates (the digit of true digits ${(100 * last.digitAccuracy).toFixed(2)}%), ${Math.round(seconds)}s in all`);
   } finally {
     await engine.disposeEngine();
   }
