@@ -8,6 +8,7 @@ import { epochOrder } from '../data/index.ts';
 import { composeNumber, findInk, preprocessDigit, scanOf, segmentLattice, seededRandom, MNIST_SIZE, type Box, type InkMap } from '../vision/index.ts';
 import { buildVerifier, VERIFIER_CLASSES } from '../model/index.ts';
 import { engineAdam } from '../engine/index.ts';
+import { argmaxRows } from './evaluate.ts';
 
 const PIXELS = MNIST_SIZE * MNIST_SIZE;
 export const NOT_ONE_DIGIT = VERIFIER_CLASSES - 1; // the label of a candidate that is no true digit
@@ -164,24 +165,18 @@ export function verifierAccuracies(logits: Float32Array, labels: Uint8Array): Ve
   let rightKind = 0;
   let digits = 0;
   let rightDigit = 0;
+  const classes = argmaxRows(logits, VERIFIER_CLASSES);
   for (let j = 0; j < labels.length; j++) {
-    const row = logits.subarray(j * VERIFIER_CLASSES, (j + 1) * VERIFIER_CLASSES);
-    const best = argmax(row, VERIFIER_CLASSES);
+    const best = classes[j];
     const truth = labels[j];
     if (best === truth) right++;
     if ((best === NOT_ONE_DIGIT) === (truth === NOT_ONE_DIGIT)) rightKind++;
     if (truth !== NOT_ONE_DIGIT) {
       digits++;
-      if (argmax(row, NOT_ONE_DIGIT) === truth) rightDigit++;
+      const tenDigits = logits.subarray(j * VERIFIER_CLASSES, j * VERIFIER_CLASSES + NOT_ONE_DIGIT);
+      if (argmaxRows(tenDigits, NOT_ONE_DIGIT)[0] === truth) rightDigit++;
     }
   }
   const n = Math.max(1, labels.length);
   return { heldOutAccuracy: right / n, oneDigitAccuracy: rightKind / n, digitAccuracy: rightDigit / Math.max(1, digits) };
-}
-
-// The index of the largest of the first `length` values.
-function argmax(values: ArrayLike<number>, length: number): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
