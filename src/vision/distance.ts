@@ -1,5 +1,5 @@
 // Exact Euclidean distance transform (Felzenszwalb & Huttenlocher, "Distance Transforms of Sampled Functions"):
-// two passes of a 1-D lower envelope of parabolas, O(pixels).
+// the distance down each column, then a 1-D lower envelope of parabolas along each row, O(pixels).
 
 /**
  * Squared distance from every pixel to the nearest pixel where `isSource` is 1, in pixels²;
@@ -7,17 +7,32 @@
  */
 export function squaredDistanceTo(isSource: Uint8Array, width: number, height: number): Float32Array {
   const out = new Float32Array(width * height);
-  for (let i = 0; i < out.length; i++) out[i] = isSource[i] ? 0 : Infinity;
-  const n = Math.max(width, height);
-  const f = new Float64Array(n);
-  const d = new Float64Array(n);
-  const v = new Int32Array(n);
-  const z = new Float64Array(n + 1);
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) f[y] = out[y * width + x];
-    envelope(f, height, d, v, z);
-    for (let y = 0; y < height; y++) out[y * width + x] = d[y];
+  // Pass 1, down the columns: the distance to the nearest source pixel in the same column, found for a whole
+  // row at a time by sweeping down and then up (a binary source needs no parabolas here).
+  const last = new Float64Array(width).fill(-Infinity); // row of the latest source pixel seen in each column
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (isSource[row + x]) last[x] = y;
+      out[row + x] = y - last[x];
+    }
   }
+  last.fill(Infinity);
+  for (let y = height - 1; y >= 0; y--) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (isSource[row + x]) last[x] = y;
+      const down = out[row + x];
+      const up = last[x] - y;
+      const nearest = up < down ? up : down;
+      out[row + x] = nearest * nearest;
+    }
+  }
+  // Pass 2, along the rows: the lower envelope of the columns' parabolas.
+  const f = new Float64Array(width);
+  const d = new Float64Array(width);
+  const v = new Int32Array(width);
+  const z = new Float64Array(width + 1);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) f[x] = out[y * width + x];
     envelope(f, width, d, v, z);

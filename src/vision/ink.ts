@@ -26,11 +26,15 @@ export function findInk(image: RgbaImage, options: FindInkOptions = {}): InkMap 
 
   // Polarity: the paper is most of the picture, so the median says whether it is light or dark.
   // Work on "lightness of paper" either way: ink is darker than paper after this.
-  if (median(gray) < 0.5) for (let i = 0; i < n; i++) gray[i] = 1 - gray[i];
+  let paper = median(gray);
+  if (paper < 0.5) {
+    for (let i = 0; i < n; i++) gray[i] = 1 - gray[i];
+    paper = median(gray);
+  }
 
   const radius = options.windowRadius ?? Math.max(8, Math.round(Math.max(width, height) / 16));
   const minContrast = options.minContrast ?? 0.15;
-  const contrast = localContrast(gray, width, height, radius, minContrast);
+  const contrast = localContrast(gray, paper, width, height, radius, minContrast);
 
   // Full ink is the typical contrast of clearly inked pixels (pencil on grey paper is weaker than marker on white).
   const full = Math.max(minContrast * 2, upperMedian(contrast, minContrast * 2));
@@ -108,12 +112,12 @@ function upperMedian(values: Float32Array, floor: number): number {
  * How much darker each pixel is than the paper around it, as a fraction of the paper's brightness (Bradley's
  * adaptive threshold, soft). The paper around a pixel is the mean of its window over pixels that are not
  * clearly ink (a second pass, so bold strokes do not darken their own background); summed-area tables keep it
- * O(pixels) whatever the window.
+ * O(pixels) whatever the window. `paper` is the median of `gray`, the paper where a window holds only ink.
  */
-function localContrast(gray: Float32Array, width: number, height: number, radius: number, minContrast: number): Float32Array {
+function localContrast(gray: Float32Array, paper: number, width: number, height: number, radius: number, minContrast: number): Float32Array {
   const n = width * height;
-  const weight = new Float32Array(n).fill(1);
-  let background = windowMean(gray, weight, width, height, radius, 1);
+  const weight = new Float32Array(n);
+  let background = windowMean(gray, null, width, height, radius, 1);
   const contrast = new Float32Array(n);
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < n; i++) {
@@ -122,40 +126,56 @@ function localContrast(gray: Float32Array, width: number, height: number, radius
     }
     if (pass === 1) break;
     for (let i = 0; i < n; i++) weight[i] = contrast[i] > minContrast ? 0 : 1;
-    background = windowMean(gray, weight, width, height, radius, median(gray));
+    background = windowMean(gray, weight, width, height, radius, paper);
   }
   return contrast;
 }
 
-// Mean of `values` weighted by `weight` in the (2r+1)² window around each pixel; `fallback` where all weights are 0.
-function windowMean(values: Float32Array, weight: Float32Array, width: number, height: number, r: number, fallback: number): Float32Array {
+// Mean of `values` weighted by `weight` (all 1 when null) in the (2r+1)² window around each pixel; `fallback`
+// where all weights are 0.
+function windowMean(values: Float32Array, weight: Float32Array | null, width: number, height: number, r: number, fallback: number): Float32Array {
+  const sum = summedArea(values, weight, width, height);
+  const count = weight ? summedArea(weight, null, width, height) : null; // null: the window's area
   const w1 = width + 1;
-  const sum = new Float64Array(w1 * (height + 1)); // summed-area tables, (height+1, width+1)
-  const count = new Float64Array(w1 * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let rowSum = 0;
-    let rowCount = 0;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      rowSum += values[i] * weight[i];
-      rowCount += weight[i];
-      sum[(y + 1) * w1 + x + 1] = sum[y * w1 + x + 1] + rowSum;
-      count[(y + 1) * w1 + x + 1] = count[y * w1 + x + 1] + rowCount;
-    }
-  }
   const out = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
-    const ya = Math.max(0, y - r);
-    const yb = Math.min(height, y + r + 1);
+    const ya = Math.max(0, y - r) * w1;
+    const yb = Math.min(height, y + r + 1) * w1;
+    const rows = (yb - ya) / w1;
     for (let x = 0; x < width; x++) {
       const xa = Math.max(0, x - r);
       const xb = Math.min(width, x + r + 1);
-      const c = count[yb * w1 + xb] - count[ya * w1 + xb] - count[yb * w1 + xa] + count[ya * w1 + xa];
-      const s = sum[yb * w1 + xb] - sum[ya * w1 + xb] - sum[yb * w1 + xa] + sum[ya * w1 + xa];
+      const c = count ? count[yb + xb] - count[ya + xb] - count[yb + xa] + count[ya + xa] : rows * (xb - xa);
+      const s = sum[yb + xb] - sum[ya + xb] - sum[yb + xa] + sum[ya + xa];
       out[y * width + x] = c > 0.5 ? s / c : fallback;
     }
   }
   return out;
+}
+
+// The summed-area table of values x weight (values alone when null), (height+1, width+1) with a zero first
+// row and column.
+function summedArea(values: Float32Array, weight: Float32Array | null, width: number, height: number): Float64Array {
+  const w1 = width + 1;
+  const table = new Float64Array(w1 * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let rowSum = 0;
+    const above = y * w1 + 1;
+    const here = above + w1;
+    const row = y * width;
+    if (weight) {
+      for (let x = 0; x < width; x++) {
+        rowSum += values[row + x] * weight[row + x];
+        table[here + x] = table[above + x] + rowSum;
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        rowSum += values[row + x];
+        table[here + x] = table[above + x] + rowSum;
+      }
+    }
+  }
+  return table;
 }
 
 /**
@@ -165,8 +185,19 @@ function windowMean(values: Float32Array, weight: Float32Array, width: number, h
  */
 function removeLongThinRuns(mask: Uint8Array, width: number, height: number, minLength: number, thickest: number): void {
   const n = width * height;
+  // how tall the ink is at each pixel: the vertical run through it. Only thin ink can be a line: none, no work.
+  const runTop = new Int32Array(n);
+  for (let i = 0; i < n; i++) if (mask[i]) runTop[i] = i >= width ? runTop[i - width] + 1 : 1;
+  const tall = new Int32Array(n);
+  let anyThin = false;
+  for (let i = n - 1; i >= 0; i--) {
+    if (!mask[i]) continue;
+    tall[i] = i + width < n && mask[i + width] ? tall[i + width] : runTop[i];
+    if (tall[i] <= thickest) anyThin = true;
+  }
+  if (!anyThin) return;
   const fromLeft = new Int32Array(n); // longest path of ink ending at the pixel, coming from the left
-  const fromRight = new Int32Array(n);
+  let longest = 0;
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
       const i = y * width + x;
@@ -179,8 +210,11 @@ function removeLongThinRuns(mask: Uint8Array, width: number, height: number, min
         }
       }
       fromLeft[i] = best + 1;
+      if (best + 1 > longest) longest = best + 1;
     }
   }
+  if (longest < minLength) return; // no path through any pixel is long enough
+  const fromRight = new Int32Array(n);
   for (let x = width - 1; x >= 0; x--) {
     for (let y = 0; y < height; y++) {
       const i = y * width + x;
@@ -194,14 +228,6 @@ function removeLongThinRuns(mask: Uint8Array, width: number, height: number, min
       }
       fromRight[i] = best + 1;
     }
-  }
-  // how tall the ink is at each pixel: the vertical run through it
-  const runTop = new Int32Array(n);
-  for (let i = 0; i < n; i++) if (mask[i]) runTop[i] = i >= width ? runTop[i - width] + 1 : 1;
-  const tall = new Int32Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    if (!mask[i]) continue;
-    tall[i] = i + width < n && mask[i + width] ? tall[i + width] : runTop[i];
   }
   for (let i = 0; i < n; i++) {
     if (mask[i] && fromLeft[i] + fromRight[i] - 1 >= minLength && tall[i] <= thickest) mask[i] = 0;

@@ -182,16 +182,26 @@ function redrawStrokes(work: InkMap, targetWidth: number): { ink: InkMap; stroke
   grow = Math.min(WORK_MARGIN - 1, Math.max(grow, 1 - stroke / 2)); // never erase a stroke, never leave the margin
 
   const outside = squaredDistanceTo(mask, width, height); // to the nearest ink pixel
-  const inverse = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) inverse[i] = mask[i] ? 0 : 1;
-  const inside = squaredDistanceTo(inverse, width, height); // to the nearest background pixel
+  // An ink pixel is at least 1 px from the background, so when the outline grows every ink pixel stays full
+  // ink (coverage = grow + its distance >= 1): only thinning needs the distance to the background.
+  const inside = grow >= 0 ? null : squaredDistanceTo(inverted(mask), width, height);
   const out = new Float32Array(width * height);
   for (let i = 0; i < out.length; i++) {
+    if (mask[i] && !inside) {
+      out[i] = 1;
+      continue;
+    }
     // signed distance from the pixel centre to the outline, positive outside; the outline lies halfway
     // between an ink pixel and a background pixel
-    const signed = mask[i] ? 0.5 - Math.sqrt(inside[i]) : Math.sqrt(outside[i]) - 0.5;
+    const signed = mask[i] ? 0.5 - Math.sqrt(inside![i]) : Math.sqrt(outside[i]) - 0.5;
     const coverage = 0.5 + grow - signed;
     out[i] = coverage <= 0 ? 0 : coverage >= 1 ? 1 : coverage;
   }
   return { ink: { width, height, data: out }, strokeWidth: stroke };
+}
+
+function inverted(mask: Uint8Array): Uint8Array {
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] ? 0 : 1;
+  return out;
 }

@@ -75,17 +75,31 @@ function resampleArea(src: InkMap, x0: number, y0: number, scale: number, width:
 function resampleBilinear(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
   const out = new Float32Array(width * height);
   const { width: sw, height: sh, data: s } = src;
-  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= sw || y >= sh ? 0 : s[y * sw + x]);
+  // Each column's two source columns and weight, once for all rows (a column outside the source reads 0).
+  const left = new Int32Array(width);
+  const fraction = new Float64Array(width);
+  for (let u = 0; u < width; u++) {
+    const sx = x0 + (u + 0.5) / scale - 0.5; // source coordinate in pixel-centre units
+    left[u] = Math.floor(sx);
+    fraction[u] = sx - left[u];
+  }
   for (let v = 0; v < height; v++) {
-    const sy = y0 + (v + 0.5) / scale - 0.5; // source coordinate in pixel-centre units
+    const sy = y0 + (v + 0.5) / scale - 0.5;
     const iy = Math.floor(sy);
     const fy = sy - iy;
+    const top = iy >= 0 && iy < sh ? iy * sw : -1;
+    const bottom = iy + 1 >= 0 && iy + 1 < sh ? (iy + 1) * sw : -1;
+    if (top < 0 && bottom < 0) continue; // both rows outside: zeros
     for (let u = 0; u < width; u++) {
-      const sx = x0 + (u + 0.5) / scale - 0.5;
-      const ix = Math.floor(sx);
-      const fx = sx - ix;
-      out[v * width + u] =
-        (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) + (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
+      const ix = left[u];
+      const fx = fraction[u];
+      const inA = ix >= 0 && ix < sw;
+      const inB = ix + 1 >= 0 && ix + 1 < sw;
+      const a = top >= 0 && inA ? s[top + ix] : 0;
+      const b = top >= 0 && inB ? s[top + ix + 1] : 0;
+      const c = bottom >= 0 && inA ? s[bottom + ix] : 0;
+      const d = bottom >= 0 && inB ? s[bottom + ix + 1] : 0;
+      out[v * width + u] = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
     }
   }
   return { width, height, data: out };
