@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Classified, DigitClassifier } from '../recognize/types.ts';
 import { VERIFIER_CLASSES } from './architectures.ts';
+import { inferenceFunction } from './inference.ts';
 
 const PIXELS = 28 * 28;
 
@@ -30,12 +31,13 @@ export function createClassifier(model: tf.LayersModel, temperature = 1, logitSc
   if (logitScale !== undefined && !(logitScale > 0 && Number.isFinite(logitScale))) throw new RangeError(`logit scale must be positive, got ${logitScale}`);
   const softmaxOutput = outputsProbabilities(model);
   const withEvidence = logitScale !== undefined && !softmaxOutput;
+  const forward = inferenceFunction(model);
   const run = async (images: Float32Array, count: number, evidence: boolean): Promise<Classified> => {
     if (count === 0) return { probabilities: new Float32Array(0), evidence: evidence ? new Float32Array(0) : null };
     if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
     const [probabilities, strongest] = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1]);
-      const y = model.predict(x) as tf.Tensor2D;
+      const y = forward(x) as tf.Tensor2D;
       const logits = softmaxOutput ? tf.log(tf.maximum(y, 1e-30)) : y;
       const p = tf.softmax(tf.div(logits, temperature));
       return evidence ? [p, tf.div(tf.max(logits, 1), logitScale!)] : [p];
@@ -58,10 +60,11 @@ export function createClassifier(model: tf.LayersModel, temperature = 1, logitSc
 export function createVerifier(model: tf.LayersModel): NonNullable<DigitClassifier['verify']> {
   const outputs = (model.outputs[0]?.shape ?? []).at(-1);
   if (outputs !== VERIFIER_CLASSES) throw new RangeError(`a verifier has ${VERIFIER_CLASSES} outputs, this model has ${outputs}`);
+  const forward = inferenceFunction(model);
   return async (images, count) => {
     if (count === 0) return new Float32Array(0);
     if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
-    const verdicts = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D));
+    const verdicts = tf.tidy(() => tf.softmax(forward(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D));
     const out = (await verdicts.data()) as Float32Array;
     verdicts.dispose();
     return out;
