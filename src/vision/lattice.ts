@@ -206,12 +206,16 @@ function cutPaths(group: Group, ink: InkMap, labels: Int32Array, lineHeight: num
       if (labels[i] && own[labels[i]]) inkAt[y * w + x] = ink.data[i];
     }
   }
-  // in line heights: no end slice narrower than a thin 1, cuts at least a narrow digit's width apart, one cut
-  // for every half line height of width (more cuts cost classifications and gained little on validation numbers)
+  // in line heights: no end slice narrower than a thin 1, cuts at least a tenth apart, one cut for every quarter
+  // line height of width. Where digits touch, the right cut is often not among a few: of the touching validation
+  // numbers misread with a cut every half line height, 0.2 apart, 85% had no path whose pieces' boxes matched the
+  // digits. Denser cuts (chosen by a rule written first, on numbers of MNIST validation digits, 1,000 per kind):
+  // seeds 7+8 5,311 -> 5,503 of 6,000 right (touching +193, others -1), seed 9 2,622 -> 2,712, for about 2.8x the
+  // images classified on a touching line and 2x on others (single digits are not cut).
   const margin = Math.max(2, Math.round(0.15 * lineHeight));
-  const spacing = Math.max(3, Math.round(0.2 * lineHeight));
+  const spacing = Math.max(3, Math.round(0.1 * lineHeight));
   const band = Math.max(2, Math.round(0.12 * lineHeight));
-  const maxCuts = Math.min(16, Math.max(1, Math.round(w / (0.5 * lineHeight))));
+  const maxCuts = Math.min(16, Math.max(1, Math.round(w / (0.25 * lineHeight))));
   // the cheapest path near each column; where touching digits meet, it crosses ink only at the joint
   const near: { path: Int32Array; cost: number }[] = [];
   for (let x = 0; x < w; x++) near.push(x < margin || x >= w - margin ? { path: new Int32Array(0), cost: Infinity } : cheapestPath(inkAt, w, h, x, band));
