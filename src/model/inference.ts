@@ -1,7 +1,8 @@
 // A sequential layers model run as a plain chain of TensorFlow.js ops, for inference: the kernels its layers call,
 // in the same order and with the same arguments, so the same numbers, without tfjs-layers' per-layer bookkeeping
 // (symbolic checks, call hooks, masks, nested tidies). That bookkeeping cost ~0.15 ms of a one-digit call of the
-// default model (0.92 -> 0.78 ms on the engine, one thread): a tenth of the server's model thread.
+// default model (0.97 -> 0.83 ms on the engine, one thread: `npm run bench -- server --profile`), on the server's
+// busiest thread.
 // A model with a layer not listed here runs through model.predict as before.
 import * as tf from '@tensorflow/tfjs';
 
