@@ -212,8 +212,9 @@ function cutPaths(group: Group, ink: InkMap, labels: Int32Array, lineHeight: num
   // digits. Denser cuts (chosen by a rule written first, on numbers of MNIST validation digits, 1,000 per kind):
   // seeds 7+8 5,311 -> 5,503 of 6,000 right (touching +193, others -1), seed 9 2,622 -> 2,712, for about 2.8x the
   // images classified on a touching line and 2x on others (single digits are not cut). A path may wander a fifth
-  // of a line height from its column (it was 0.12), so it can follow the gap between slanted or overlapping
-  // digits, and nearby columns more often find the same path, which is then offered once: seeds 7+8 5,503 ->
+  // of a line height from its column (it was 0.12; the same band bounds the search for an equal-width boundary
+  // below), so it can follow the gap between slanted or overlapping digits, and nearby columns more often find
+  // the same path, which is then offered once: seeds 7+8 5,503 ->
   // 5,536 (touching +32), seed 9 2,712 -> 2,726, for a quarter fewer images on a touching line (0.3: fewer
   // images still, but seed 7 read 2,749 against 2,759).
   const margin = Math.max(2, Math.round(0.15 * lineHeight));
