@@ -15,17 +15,54 @@ function randomizeWeights(model: tf.LayersModel, seed: number): void {
 
 const models: [string, () => tf.LayersModel][] = [...ARCHITECTURES.map((arch) => [arch, () => buildModel(arch, { seed: 2 })] as [string, () => tf.LayersModel]), ['verifier', () => buildVerifier(2)]];
 
+// Folding a BatchNorm layer into the next layer's weights sums in another order: equal up to float rounding.
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length);
+  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= 1e-5 * scale, `${what}: value ${i} is ${actual[i]}, model.predict gives ${expected[i]}`);
+  }
+}
+
+const batchNorms = (model: tf.LayersModel) => model.layers.filter((l) => l.getClassName() === 'BatchNormalization').length;
+
 for (const [name, build] of models) {
-  test(`${name}: the plain-op forward pass gives exactly model.predict's numbers`, () => {
+  test(`${name}: the plain-op forward pass gives model.predict's numbers`, () => {
     const model = build();
     randomizeWeights(model, 7);
     assert.ok(inferenceSteps(model), `${name} should run as plain ops`);
     const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 11) as tf.Tensor4D;
     const expected = (model.predict(x) as tf.Tensor).dataSync();
     const actual = tf.tidy(() => inferenceFunction(model)(x)).dataSync();
-    assert.deepEqual(actual, expected);
+    if (batchNorms(model) === 0) assert.deepEqual(actual, expected); // the same kernels with the same arguments
+    else assertClose(actual, expected, name);
   });
 }
+
+test('BatchNorm layers before unpadded convolutions and dense layers are folded into them, not before padded ones', () => {
+  const model = buildModel('default', { seed: 2 });
+  // default: 7 convolutions, each followed by BatchNorm; the 3rd and 6th convolutions are padded ('same'), so the
+  // BatchNorm before each of them stays an op; the other 5 fold into the layer after them
+  assert.equal(batchNorms(model), 7);
+  assert.equal(inferenceSteps(model)!.length, model.layers.length - batchNorms(model) + 2);
+});
+
+test('a BatchNorm layer folded into a dense layer through a flatten, and a last BatchNorm kept', () => {
+  const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }), // (8, 8, 3)
+      tf.layers.batchNormalization({ scale: false }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 4, activation: 'relu', kernelInitializer: init(2), useBias: false }),
+      tf.layers.batchNormalization({ center: false }),
+    ],
+  });
+  randomizeWeights(model, 3);
+  assert.equal(inferenceSteps(model)!.length, 4); // conv, flatten, dense (with the first BatchNorm), the last BatchNorm
+  const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
+  assertClose(tf.tidy(() => inferenceFunction(model)(x)).dataSync(), (model.predict(x) as tf.Tensor).dataSync(), 'conv-bn-flatten-dense-bn');
+});
 
 test('a model with a layer it cannot translate runs through model.predict, with the same numbers', () => {
   const model = tf.sequential({
