@@ -1,8 +1,7 @@
 // What the browser tests share: the web app built once per run, the real server on a random loopback port,
 // Chromium through playwright-core, and drawing strokes on the pad with the mouse or a finger.
-import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,9 +33,28 @@ export async function builtWeb(): Promise<string> {
   const hash = createHash('sha256');
   const inputs = [...listFiles(join(repoRoot, 'web')), ...listFiles(join(repoRoot, 'src')), ...(hasModel ? listFiles(modelDir) : [])];
   for (const file of inputs.sort()) hash.update(file).update(readFileSync(file));
-  const outDir = join(tmpdir(), `digits-web-e2e-${hash.digest('hex').slice(0, 16)}`);
+  const name = `${BUILD_PREFIX}${hash.digest('hex').slice(0, 16)}`;
+  const outDir = join(tmpdir(), name);
   if (existsSync(join(outDir, 'index.html'))) return outDir;
+  removeStaleBuilds(name);
   return buildWeb({ outDir, modelDir });
+}
+
+const BUILD_PREFIX = 'digits-web-e2e-';
+
+// Each change to the sources leaves a build behind (~3.5 MB). Builds untouched for an hour go; a younger one may
+// belong to a run of another checkout going on now.
+function removeStaleBuilds(keep: string): void {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(BUILD_PREFIX) || name === keep) continue;
+    const path = join(tmpdir(), name);
+    try {
+      if (statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove: the build goes on
+    }
+  }
 }
 
 function listFiles(dir: string): string[] {
