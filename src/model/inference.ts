@@ -33,13 +33,13 @@ export function inferenceSteps(model: tf.LayersModel): Step[] | null {
   for (const layer of model.layers) {
     const name = layer.getClassName();
     if (pending && !['Dropout', 'Flatten'].includes(name) && !canFold(layer)) {
-      steps.push(batchNormStep(pending));
+      steps.push(pending.step);
       pending = undefined;
     }
     if (name === 'BatchNormalization') {
       const affine = batchNormAffine(layer);
       if (!affine) return null;
-      if (pending) steps.push(batchNormStep(pending));
+      if (pending) steps.push(pending.step);
       pending = affine;
       continue;
     }
@@ -48,7 +48,7 @@ export function inferenceSteps(model: tf.LayersModel): Step[] | null {
     if (!['Dropout', 'Flatten'].includes(name)) pending = undefined;
     steps.push(step);
   }
-  if (pending) steps.push(batchNormStep(pending));
+  if (pending) steps.push(pending.step);
   return steps;
 }
 
@@ -73,8 +73,6 @@ function batchNormAffine(layer: tf.layers.Layer): ChannelAffine | null {
   const shift = m!.map((mc, c) => (b ? b[c] : 0) - mc * scale[c]);
   return { scale, shift, step: (h) => tf.batchNorm(h, mean, variance, beta, gamma, epsilon) };
 }
-
-const batchNormStep = (affine: ChannelAffine): Step => affine.step;
 
 // Layers whose input may carry a folded BatchNorm: unpadded convolutions and dense layers.
 const canFold = (layer: tf.layers.Layer) =>
@@ -123,7 +121,12 @@ function layerStep(layer: tf.layers.Layer, before?: ChannelAffine): Step | null 
     case 'Dense': {
       if (!activation) return null;
       const [kernel, bias] = weights as [tf.Tensor2D, tf.Tensor1D | undefined];
-      return (h) => (h.rank === 2 ? tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel, bias, activation }) : (layer.apply(h) as tf.Tensor));
+      // on inputs of higher rank a dense layer acts on the last axis (and its kernel may hold a folded BatchNorm)
+      return (h) => {
+        if (h.rank === 2) return tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel, bias, activation });
+        const y = tf.fused.matMul({ a: tf.reshape(h, [-1, h.shape.at(-1)!]), b: kernel, bias, activation });
+        return tf.reshape(y, [...h.shape.slice(0, -1), kernel.shape[1]]);
+      };
     }
     case 'MaxPooling2D': {
       if (config.dataFormat !== 'channelsLast') return null;

@@ -64,6 +64,23 @@ test('a BatchNorm layer folded into a dense layer through a flatten, and a last 
   assertClose(tf.tidy(() => inferenceFunction(model)(x)).dataSync(), (model.predict(x) as tf.Tensor).dataSync(), 'conv-bn-flatten-dense-bn');
 });
 
+test('a BatchNorm layer folded into a dense layer acting on the last axis of a 4-d input', () => {
+  const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }), // (8, 8, 3)
+      tf.layers.batchNormalization(),
+      tf.layers.dense({ units: 4, kernelInitializer: init(2) }), // (8, 8, 4)
+    ],
+  });
+  randomizeWeights(model, 4);
+  assert.equal(inferenceSteps(model)!.length, 2);
+  const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const actual = tf.tidy(() => inferenceFunction(model)(x));
+  assert.deepEqual(actual.shape, [2, 8, 8, 4]);
+  assertClose(actual.dataSync(), (model.predict(x) as tf.Tensor).dataSync(), 'conv-bn-dense');
+});
+
 test('a model with a layer it cannot translate runs through model.predict, with the same numbers', () => {
   const model = tf.sequential({
     layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })],
