@@ -30,25 +30,26 @@ export function inferenceSteps(model: tf.LayersModel): Step[] | null {
   if (!(model instanceof tf.Sequential)) return null;
   const steps: Step[] = [];
   let pending: ChannelAffine | undefined; // a BatchNorm layer not yet applied
+  let pendingAt = 0; // where its op goes when it cannot be folded: before any flatten, as in the model
+  const keep = () => {
+    if (pending) steps.splice(pendingAt, 0, pending.step);
+    pending = undefined;
+  };
   for (const layer of model.layers) {
     const name = layer.getClassName();
-    if (pending && !['Dropout', 'Flatten'].includes(name) && !canFold(layer)) {
-      steps.push(pending.step);
-      pending = undefined;
-    }
+    if (!['Dropout', 'Flatten'].includes(name) && !canFold(layer)) keep();
     if (name === 'BatchNormalization') {
       const affine = batchNormAffine(layer);
       if (!affine) return null;
-      if (pending) steps.push(pending.step);
-      pending = affine;
+      [pending, pendingAt] = [affine, steps.length];
       continue;
     }
     const step = layerStep(layer, pending);
     if (!step) return null;
-    if (!['Dropout', 'Flatten'].includes(name)) pending = undefined;
+    if (!['Dropout', 'Flatten'].includes(name)) pending = undefined; // folded into this layer
     steps.push(step);
   }
-  if (pending) steps.push(pending.step);
+  keep();
   return steps;
 }
 

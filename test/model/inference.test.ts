@@ -81,6 +81,21 @@ test('a BatchNorm layer folded into a dense layer acting on the last axis of a 4
   assertClose(actual.dataSync(), (model.predict(x) as tf.Tensor).dataSync(), 'conv-bn-dense');
 });
 
+test('a BatchNorm layer that cannot be folded keeps its place before a flatten', () => {
+  const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }), // (8, 8, 3)
+      tf.layers.batchNormalization(),
+      tf.layers.flatten(), // the model ends here: nothing to fold the BatchNorm into
+    ],
+  });
+  randomizeWeights(model, 5);
+  assert.equal(inferenceSteps(model)!.length, 3);
+  const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
+  assertClose(tf.tidy(() => inferenceFunction(model)(x)).dataSync(), (model.predict(x) as tf.Tensor).dataSync(), 'conv-bn-flatten');
+});
+
 test('a model with a layer it cannot translate runs through model.predict, with the same numbers', () => {
   const model = tf.sequential({
     layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })],
