@@ -1,7 +1,8 @@
 // Multi-digit accuracy: numbers of 2 to 8 MNIST test digits, composed with random size, baseline and spacing,
 // read through the whole recognition path (find ink, segment, preprocess, model). Whole-number accuracy for
 // digits that do not touch, that touch, and for photo-like pages (uneven light, blur, noise, tilt, perspective,
-// ruled lines).
+// ruled lines). Then single digits alone, scanned (the picture of one digit a user uploads): how much the path
+// loses against the model reading the same digits as MNIST's own 28x28 images.
 //   npm run bench -- numbers [--model DIR] [--count N] [--seed S] [--data-dir DIR] [--json] [--failures DIR]
 //                            [--digits test|validation] [--no-verifier]
 // --failures DIR writes each misread number's picture there (CONDITION-N-TRUTH-as-READING.png), to look at.
@@ -259,7 +260,7 @@ export async function main(args: string[]): Promise<void> {
   // The model alone on the original 28x28 test digits: a number is at best as right as all its digits are.
   const rawRight = await digitsReadRight(mnist, classifier);
 
-  const conditions = ['non-touching', 'touching', 'photo-like'] as const;
+  const conditions = ['non-touching', 'touching', 'photo-like', 'single-digit'] as const;
   const results: Result[] = [];
   for (const condition of conditions) {
     const rng = seededRandom(flags.seed * 1000 + conditions.indexOf(condition));
@@ -286,7 +287,7 @@ export async function main(args: string[]): Promise<void> {
     };
     const failures: string[] = [];
     for (let n = 0; n < flags.count; n++) {
-      const length = 2 + Math.floor(rng() * 7); // 2..8 digits
+      const length = condition === 'single-digit' ? 1 : 2 + Math.floor(rng() * 7); // 2..8 digits
       const picks = Array.from({ length }, () => Math.floor(rng() * mnist.images.length));
       const truth = picks.map((k) => mnist.labels[k]).join('');
       if (picks.every((k) => rawRight[k])) ceiling++;
