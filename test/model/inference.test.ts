@@ -24,6 +24,15 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
+// Small weights from a seed, for the hand-built models below.
+const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
+
+// A strided convolution to (8, 8, 3) and a BatchNorm layer after it: the head of the hand-built models.
+const convThenBatchNorm = () => [
+  tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }),
+  tf.layers.batchNormalization(),
+];
+
 const batchNorms = (model: tf.LayersModel) => model.layers.filter((l) => l.getClassName() === 'BatchNormalization').length;
 
 for (const [name, build] of models) {
@@ -48,7 +57,6 @@ test('BatchNorm layers before unpadded convolutions and dense layers are folded 
 });
 
 test('a BatchNorm layer folded into a dense layer through a flatten, and a last BatchNorm kept', () => {
-  const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
   const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }), // (8, 8, 3)
@@ -65,11 +73,9 @@ test('a BatchNorm layer folded into a dense layer through a flatten, and a last 
 });
 
 test('a BatchNorm layer folded into a dense layer acting on the last axis of a 4-d input', () => {
-  const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }), // (8, 8, 3)
-      tf.layers.batchNormalization(),
+      ...convThenBatchNorm(), // (8, 8, 3)
       tf.layers.dense({ units: 4, kernelInitializer: init(2) }), // (8, 8, 4)
     ],
   });
@@ -82,11 +88,9 @@ test('a BatchNorm layer folded into a dense layer acting on the last axis of a 4
 });
 
 test('a BatchNorm layer that cannot be folded keeps its place before a flatten', () => {
-  const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 3, kernelSize: 5, strides: 3, activation: 'relu', kernelInitializer: init(1) }), // (8, 8, 3)
-      tf.layers.batchNormalization(),
+      ...convThenBatchNorm(), // (8, 8, 3)
       tf.layers.flatten(), // the model ends here: nothing to fold the BatchNorm into
     ],
   });
