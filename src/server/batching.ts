@@ -3,9 +3,10 @@
 // and then go together: one model call at a time, each taking everything that queued meanwhile.
 // When idle, a call waits only for the end of the current event-loop turn.
 // Waiting longer for a fuller batch did not measurably pay: holding a call up to 1 ms for 4 digits raised the
-// mean batch from 2.3 to 3.5 digits, but the server's CPU per request read 1.73-1.86 ms against 1.78-1.85 (three
-// alternating runs each of `npm run bench -- server`, 2026-11-26). A digit costs 0.73-0.77 ms in batches of 2
-// and 0.63-0.68 in batches of 4 (`npm run bench -- server --profile`): at most ~0.1 ms a request, within the spread.
+// mean batch from 2.3-2.4 to 3.4-3.5 digits, but the server's CPU per request read 1.73-1.86 ms against 1.78-1.85
+// (three alternating runs each of `npm run bench -- server`, 2026-11-26). A digit costs 0.63-0.68 ms in batches
+// of 4 (`npm run bench -- server --profile`) and 0.73-0.77 in batches of 2 (the same, its batch list widened):
+// at most ~0.1 ms a request, within the runs' spread.
 import type { Classified, DigitClassifier } from '../recognize/types.ts';
 import { classifyWithEvidence } from '../recognize/classify.ts';
 
