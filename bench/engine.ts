@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { ENGINE_BACKEND, disposeEngine, useEngine } from '../src/engine/index.ts';
+import { setSpaceToDepth } from '../src/engine/kernels/conv2d_space_to_depth_impl.ts';
 import { buildModel } from '../src/model/index.ts';
 import { makeTrainStep } from './models.ts';
 import { recordKernels } from './profile.ts';
@@ -84,6 +85,37 @@ function inferenceSpeed(model: tf.LayersModel, runs: number, latencyRuns: number
   } finally {
     tf.dispose([big, one]);
   }
+}
+
+/**
+ * The default model's predict at batches of 1, 2 and 4 with the strided convolutions through space to depth and
+ * through im2col (setSpaceToDepth), alternating in rounds of ~16 images so both see the same machine: total ms
+ * per call, the mean over `rounds` rounds.
+ */
+function spaceToDepthComparison(rounds: number): { batch: number; im2colMs: number; spaceToDepthMs: number }[] {
+  const model = buildModel('default', { seed: 1 });
+  const results = [1, 2, 4].map((batch) => {
+    const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', batch);
+    const call = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+    const calls = 16 / batch;
+    const time = (on: boolean) => {
+      setSpaceToDepth(on);
+      const start = performance.now();
+      for (let i = 0; i < calls; i++) call();
+      return performance.now() - start;
+    };
+    for (let i = 0; i < 5; i++) time(true), time(false); // warm-up: caches the filters both ways
+    let im2col = 0, spaceToDepth = 0;
+    for (let r = 0; r < rounds; r++) {
+      spaceToDepth += time(true);
+      im2col += time(false);
+    }
+    x.dispose();
+    return { batch, im2colMs: im2col / (rounds * calls), spaceToDepthMs: spaceToDepth / (rounds * calls) };
+  });
+  setSpaceToDepth(true);
+  model.dispose();
+  return results;
 }
 
 async function useTfjsWasm(): Promise<void> {
@@ -161,6 +193,15 @@ export async function main(args: string[]): Promise<void> {
     target: '<= 0.5 and ahead of tfjs wasm',
     met: engineInfer.oneImageMs <= 0.5 && (!wasmInfer || engineInfer.oneImageMs < wasmInfer.oneImageMs),
   });
+
+  // the default model reading digits, its strided 5x5 convolutions through space to depth and through im2col
+  for (const { batch, im2colMs, spaceToDepthMs } of spaceToDepthComparison(quick ? 20 : 100)) {
+    figures.push({
+      name: `default CNN inference, batch ${batch}`, value: spaceToDepthMs / batch, unit: 'ms/img',
+      reference: { backend: 'im2col for the 5x5', value: im2colMs / batch },
+      note: `${(spaceToDepthMs / im2colMs).toFixed(2)}x im2col's time`,
+    });
+  }
 
   // tfjs cpu training: minutes per batch of 128, so a few small batches, scaled to images/s
   let cpuTrain = NaN;

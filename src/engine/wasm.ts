@@ -26,6 +26,8 @@ export interface EngineExports {
   winogradScratchFloats(inC: number, outC: number, T: number): number;
   winogradFilterGradScratchFloats(inC: number, outC: number, T: number): number;
   winogradBackpropFilterReduce(geom: number, dW: number, T: number, scratchBase: number, scratchStride: number, shares: number): void;
+  spaceToDepthInput(geom: number, x: number, dst: number): void;
+  spaceToDepthFilter(f: number, fH: number, fW: number, inC: number, outC: number, dst: number): void;
 }
 
 const WASM_PAGE = 65536;

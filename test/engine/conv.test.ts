@@ -3,6 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
+import { usesSpaceToDepth } from '../../src/engine/kernels/conv2d_space_to_depth_impl.ts';
 
 // max abs diff <= 1e-4 * max(1, max |expected|)
 function assertCloseToCpu(engineValues: ArrayLike<number>, cpuValues: ArrayLike<number>, what: string): void {
@@ -44,6 +45,11 @@ const cases: ConvCase[] = [
   { x: [2, 9, 10, 3], f: [3, 3, 3, 5], stride: 2, pad: 'same' },
   { x: [3, 10, 9, 6], f: [2, 3, 6, 7], stride: 2, pad: 'valid' },
   { x: [5, 7, 7, 13], f: [1, 1, 13, 9], stride: 1, pad: 'same' },
+  // stride-2 5x5 and 6x6 filters: space to depth, then Winograd (usesSpaceToDepth)
+  { x: [2, 24, 24, 32], f: [5, 5, 32, 32], stride: 2, pad: 'same' }, // the default model's first strided layer
+  { x: [1, 8, 8, 64], f: [5, 5, 64, 64], stride: 2, pad: 'same' }, // and its second, batch 1
+  { x: [3, 11, 9, 4], f: [5, 5, 4, 8], stride: 2, pad: 'same' }, // odd sides: an odd last output row and column
+  { x: [2, 13, 14, 8], f: [6, 5, 8, 12], stride: 2, pad: 'valid' },
 ];
 
 test('conv2d forward equals tfjs cpu across strides, paddings and channel counts', async () => {
@@ -53,6 +59,13 @@ test('conv2d forward equals tfjs cpu across strides, paddings and channel counts
     const x = rand(c.x, seed++), f = rand(c.f, seed++);
     await compareWithCpu(`conv2d ${JSON.stringify(c)}`, () => [tf.conv2d(x, f, c.stride, c.pad)]);
   }
+});
+
+test('the stride-2 5x5 and 6x6 cases take the space-to-depth path, the others and training batches do not', () => {
+  const taken = (c: ConvCase) => usesSpaceToDepth(tf.backend_util.computeConv2DInfo(c.x, c.f, c.stride, 1, c.pad));
+  assert.deepEqual(cases.map(taken), cases.map((c) => c.stride === 2 && c.f[0] >= 5));
+  assert.equal(cases.filter(taken).length, 4);
+  assert.equal(taken({ x: [128, 24, 24, 32], f: [5, 5, 32, 32], stride: 2, pad: 'same' }), false);
 });
 
 test('conv2d with dilation 2 equals tfjs cpu', async () => {

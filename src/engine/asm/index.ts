@@ -12,3 +12,4 @@ export { sumLeading } from './elementwise';
 export { flipTransposeFilter, winogradFilter, winogradFilterFloats, winogradScratchFloats } from './winograd';
 export { winogradBackpropFilterReduce, winogradFilterGradScratchFloats } from './winograd';
 export { reduceShares } from './normalization';
+export { spaceToDepthInput, spaceToDepthFilter } from './space_to_depth';

@@ -31,7 +31,7 @@ export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; b
   const dx = allocOutput(rt, dxSize);
   const asForward = backpropInputGeometry(info);
   if (usesWinograd(asForward) && info.padInfo.top <= 2 && info.padInfo.left <= 2) {
-    const filterPtr = winogradFilterOperand(rt, filter, fValues, asForward.inChannels, asForward.outChannels, true);
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, asForward.inChannels, asForward.outChannels, 'flipped');
     runWinogradConv(rt, asForward, writeGeometry(rt, asForward), dyPtr, filterPtr, 0, ACTIVATION_LINEAR, dx.ptr);
     const out = dx.values();
     arena.reset();

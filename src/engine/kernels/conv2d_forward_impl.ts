@@ -6,6 +6,7 @@ import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, evenTilePixels, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
 import { runWinogradConv, usesWinograd, winogradFilterOperand } from './conv2d_winograd_impl.ts';
+import { runSpaceToDepthConv, usesSpaceToDepth } from './conv2d_space_to_depth_impl.ts';
 
 const ONE_CHANNEL_FLOPS_PER_THREAD = 1e5;
 
@@ -47,9 +48,15 @@ export function engineConv2D(
     arena.reset();
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   }
-  if (usesWinograd(info)) {
-    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, false);
-    runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+  if (usesWinograd(info) || usesSpaceToDepth(info)) {
+    const { inChannels, filterHeight, filterWidth } = info;
+    if (usesWinograd(info)) {
+      const filterPtr = winogradFilterOperand(rt, filter, fValues, inChannels, outC, 'forward');
+      runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+    } else {
+      const filterPtr = winogradFilterOperand(rt, filter, fValues, inChannels, outC, 'space-to-depth', filterHeight, filterWidth);
+      runSpaceToDepthConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+    }
     const out = y.values();
     arena.reset();
     return backend.makeTensorInfo(info.outShape, 'float32', out);

@@ -26,27 +26,40 @@ export function usesWinograd(info: backend_util.Conv2DInfo): boolean {
 }
 
 /**
+ * How the tensor's values become the 3x3 filter (3,3,inC,outC) that is transformed: 'forward' as they are;
+ * 'flipped' for the input gradient, f turned half a turn with in and out channels swapped, so that inC and outC
+ * are those of that convolution (the forward filter is (3,3,outC,inC)); 'space-to-depth' for a stride-2 filter of
+ * up to 6x6 (fH,fW,inC,outC) split into a 3x3 one of 4*inC input channels (conv2d_space_to_depth_impl.ts).
+ */
+export type WinogradFilterLayout = 'forward' | 'flipped' | 'space-to-depth';
+
+/**
  * The transformed, packed filter: from the packed-weights cache when this tensor was transformed before (the
  * cache is keyed by dataId, whose values never change: a training step's new weights are a new dataId).
- * `flipped`: the filter of the input gradient, f turned half a turn with in and out channels swapped, so that
- * inC and outC are those of that convolution (the forward filter is (3,3,outC,inC)).
+ * inC and outC are the tensor's own ('space-to-depth': of the stride-2 filter, fH x fW).
  */
 export function winogradFilterOperand(
-  rt: EngineRuntime, filter: TensorInfo, values: Float32Array, inC: number, outC: number, flipped: boolean,
+  rt: EngineRuntime, filter: TensorInfo, values: Float32Array, inC: number, outC: number,
+  layout: WinogradFilterLayout, fH = 3, fW = 3,
 ): number {
   const { arena, exports, cache } = rt;
-  const variant = flipped ? 'winograd-flipped' : 'winograd';
+  const variant = `winograd-${layout}`;
   const hit = cache.get(filter.dataId, variant);
   if (hit) return hit;
-  const bytes = exports.winogradFilterFloats(inC, outC) * 4;
-  const dst = (cache.seenBefore(filter.dataId, variant) && cache.put(filter.dataId, variant, bytes)) || arena.alloc(bytes);
-  const tmp = arena.alloc(16 * inC * outC * 4);
   let f = inputOffset(rt, values);
-  if (flipped) {
+  if (layout === 'flipped') {
     const turned = arena.alloc(9 * inC * outC * 4);
     exports.flipTransposeFilter(f, outC, inC, turned);
     f = turned;
+  } else if (layout === 'space-to-depth') {
+    const split = arena.alloc(9 * 4 * inC * outC * 4);
+    exports.spaceToDepthFilter(f, fH, fW, inC, outC, split);
+    f = split;
+    inC *= 4;
   }
+  const bytes = exports.winogradFilterFloats(inC, outC) * 4;
+  const dst = (cache.seenBefore(filter.dataId, variant) && cache.put(filter.dataId, variant, bytes)) || arena.alloc(bytes);
+  const tmp = arena.alloc(16 * inC * outC * 4);
   exports.winogradFilter(f, inC, outC, tmp, dst);
   return dst;
 }
