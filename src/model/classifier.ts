@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Classified, DigitClassifier } from '../recognize/types.ts';
 import { VERIFIER_CLASSES } from './architectures.ts';
 import { inferenceFunction } from './inference.ts';
+import { softmax } from './softmax.ts';
 
 const PIXELS = 28 * 28;
 
@@ -35,17 +36,14 @@ export function createClassifier(model: tf.LayersModel, temperature = 1, logitSc
   const run = async (images: Float32Array, count: number, evidence: boolean): Promise<Classified> => {
     if (count === 0) return { probabilities: new Float32Array(0), evidence: evidence ? new Float32Array(0) : null };
     if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
-    const [probabilities, strongest] = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1]);
-      const y = forward(x) as tf.Tensor2D;
-      const logits = softmaxOutput ? tf.log(tf.maximum(y, 1e-30)) : y;
-      const p = tf.softmax(tf.div(logits, temperature));
-      return evidence ? [p, tf.div(tf.max(logits, 1), logitScale!)] : [p];
-    });
-    const out = { probabilities: (await probabilities.data()) as Float32Array, evidence: strongest ? ((await strongest.data()) as Float32Array) : null };
-    probabilities.dispose();
-    strongest?.dispose();
-    return out;
+    const output = tf.tidy(() => forward(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D);
+    const values = (await output.data()) as Float32Array;
+    const classes = output.shape[1];
+    // read before the tensor is freed: its values may live in engine memory that the next tensor reuses
+    const logits = softmaxOutput ? values.map((p) => Math.log(Math.max(p, 1e-30))) : values;
+    const read = { probabilities: softmax(logits, classes, temperature), evidence: evidence ? rowMaxima(logits, classes, logitScale!) : null };
+    output.dispose();
+    return read;
   };
   return {
     classify: async (images, count) => (await run(images, count, false)).probabilities,
@@ -64,11 +62,22 @@ export function createVerifier(model: tf.LayersModel): NonNullable<DigitClassifi
   return async (images, count) => {
     if (count === 0) return new Float32Array(0);
     if (images.length < count * PIXELS) throw new RangeError(`expected ${count} images of 28x28, got ${images.length} values`);
-    const verdicts = tf.tidy(() => tf.softmax(forward(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D));
-    const out = (await verdicts.data()) as Float32Array;
-    verdicts.dispose();
-    return out;
+    const output = tf.tidy(() => forward(tf.tensor4d(images.subarray(0, count * PIXELS), [count, 28, 28, 1])) as tf.Tensor2D);
+    const verdicts = softmax((await output.data()) as Float32Array, VERIFIER_CLASSES);
+    output.dispose();
+    return verdicts;
   };
+}
+
+/** Each row's largest value over `scale`. */
+function rowMaxima(values: Float32Array, classes: number, scale: number): Float32Array {
+  const out = new Float32Array(values.length / classes);
+  for (let i = 0; i < out.length; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, values[i * classes + c]);
+    out[i] = max / scale;
+  }
+  return out;
 }
 
 /** The metadata a model was saved with (empty when none). */

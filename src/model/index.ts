@@ -4,3 +4,4 @@ export { ARCHITECTURES, buildModel, buildVerifier, isArchName, VERIFIER_CLASSES 
 export type { ArchName, BuildOptions } from './architectures.ts';
 export { createClassifier, createVerifier, loadClassifierFromUrl, modelMetadata } from './classifier.ts';
 export type { ModelMetadata } from './classifier.ts';
+export { softmax } from './softmax.ts';

@@ -7,26 +7,7 @@ export const ECE_BINS = 15; // equal-width confidence bins, as in Guo et al. 201
 
 export type Labels = ArrayLike<number>; // (n,) true class of each row, 0..classes-1
 
-/** softmax(logits / temperature) per row; max-subtracted so large logits do not overflow. */
-export function softmax(logits: Float32Array, classes = DIGIT_CLASSES, temperature = 1): Float32Array {
-  checkRows(logits, classes);
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be positive, got ${temperature}`);
-  const n = logits.length / classes;
-  const out = new Float32Array(logits.length);
-  for (let i = 0; i < n; i++) {
-    const row = i * classes;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[row + c] / temperature);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) {
-      const e = Math.exp(logits[row + c] / temperature - max);
-      out[row + c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < classes; c++) out[row + c] /= sum;
-  }
-  return out;
-}
+export { softmax } from '../model/index.ts'; // the classifier's own, so evaluation scores what it answers
 
 /** The index of the largest value in each row (the first one on ties). */
 export function argmaxRows(scores: Float32Array, classes = DIGIT_CLASSES): Int32Array {

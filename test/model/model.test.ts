@@ -48,6 +48,17 @@ test('the classifier gives probabilities that sum to 1, flatter at a higher temp
   }
 });
 
+test("the classifier's probabilities are softmax(logits / temperature), and a later call leaves them as they were", async () => {
+  const model = buildModel('small-cnn', { seed: 6 });
+  const images = randomImages(3, 12);
+  const expected = tf.tidy(() => tf.softmax(tf.div(model.predict(tf.tensor4d(images, [3, 28, 28, 1])) as tf.Tensor2D, 1.7)).dataSync());
+  const classifier = createClassifier(model, 1.7);
+  const probabilities = await classifier.classify(images, 3);
+  await classifier.classify(randomImages(3, 13), 3); // another batch through the same memory
+  assert.equal(probabilities.length, 30);
+  probabilities.forEach((p, i) => assert.ok(Math.abs(p - expected[i]) < 1e-6, `value ${i}: ${p} against ${expected[i]}`));
+});
+
 test("with a logit scale the classifier gives each image's largest logit over it as evidence; without one, none", async () => {
   const model = buildModel('small-cnn', { seed: 5 });
   const images = randomImages(3, 11);
