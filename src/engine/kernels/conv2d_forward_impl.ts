@@ -44,31 +44,22 @@ export function engineConv2D(
     const threads = Math.max(1, Math.min(rt.pool.size, Math.floor((2 * outSize * K) / ONE_CHANNEL_FLOPS_PER_THREAD), pixels));
     const unitP = Math.max(16, Math.ceil(pixels / (threads * 8)));
     runEngineTask(rt, TASK_CONV_FORWARD_ONE_CHANNEL, [geom, xPtr, inputOffset(rt, fValues), biasPtr, activation, y.ptr, unitP], threads);
-    const out = y.values();
-    arena.reset();
-    return backend.makeTensorInfo(info.outShape, 'float32', out);
+  } else if (usesWinograd(info)) {
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, 'forward');
+    runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+  } else if (usesSpaceToDepth(info)) {
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, 'space-to-depth', info.filterHeight, info.filterWidth);
+    runSpaceToDepthConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+  } else {
+    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    let tileP = tilePixels(K);
+    const threads = Math.min(threadsFor(rt, 2 * outSize * K), Math.ceil(pixels / tileP));
+    if (threads > 1) tileP = evenTilePixels(pixels, tileP, threads);
+    // the filter is already the (K,outC) B matrix; packed once for every tile and thread
+    const packed = packedOperandB(rt, filter, fValues, K, outC, outC, 1, threads);
+    const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
+    runEngineTask(rt, TASK_CONV_FORWARD, [geom, xPtr, packed, biasPtr, activation, y.ptr, tileP, scratch, stride], threads);
   }
-  if (usesWinograd(info) || usesSpaceToDepth(info)) {
-    const { inChannels, filterHeight, filterWidth } = info;
-    if (usesWinograd(info)) {
-      const filterPtr = winogradFilterOperand(rt, filter, fValues, inChannels, outC, 'forward');
-      runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
-    } else {
-      const filterPtr = winogradFilterOperand(rt, filter, fValues, inChannels, outC, 'space-to-depth', filterHeight, filterWidth);
-      runSpaceToDepthConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
-    }
-    const out = y.values();
-    arena.reset();
-    return backend.makeTensorInfo(info.outShape, 'float32', out);
-  }
-  const pixels = info.batchSize * info.outHeight * info.outWidth;
-  let tileP = tilePixels(K);
-  const threads = Math.min(threadsFor(rt, 2 * outSize * K), Math.ceil(pixels / tileP));
-  if (threads > 1) tileP = evenTilePixels(pixels, tileP, threads);
-  // the filter is already the (K,outC) B matrix; packed once for every tile and thread
-  const packed = packedOperandB(rt, filter, fValues, K, outC, outC, 1, threads);
-  const [scratch, stride] = allocConvScratch(rt, K, outC, tileP, threads);
-  runEngineTask(rt, TASK_CONV_FORWARD, [geom, xPtr, packed, biasPtr, activation, y.ptr, tileP, scratch, stride], threads);
   const out = y.values();
   arena.reset();
   return backend.makeTensorInfo(info.outShape, 'float32', out);
