@@ -1,7 +1,7 @@
 // Stride-2 convolutions with 5x5 and 6x6 filters as Winograd 3x3 stride-1 ones over the input rearranged space to
 // depth (asm/space_to_depth.ts): 16 multiplies per output pixel and channel pair instead of 25 (5x5) or 36. Taken
 // by the forward pass of small batches (the default model's two strided 5x5 convolutions when it reads digits):
-// 10-17% less model CPU a digit at batches of 1-4. Training batches keep im2col: a step of 128 was only 1-7%
+// 8-17% less model CPU a digit at batches of 1-4. Training batches keep im2col: a step of 128 was only 1-7%
 // faster, not worth changing the numerics the shipped model was trained with (its run reproduces bit for bit).
 import type { backend_util } from '@tensorflow/tfjs-core';
 import type { EngineRuntime } from '../runtime.ts';
