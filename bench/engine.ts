@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { ENGINE_BACKEND, disposeEngine, useEngine } from '../src/engine/index.ts';
 import { setSpaceToDepth } from '../src/engine/kernels/conv2d_space_to_depth_impl.ts';
+import { setWinograd4 } from '../src/engine/kernels/conv2d_winograd_impl.ts';
 import { buildModel } from '../src/model/index.ts';
 import { makeTrainStep } from './models.ts';
 import { recordKernels } from './profile.ts';
@@ -88,32 +89,31 @@ function inferenceSpeed(model: tf.LayersModel, runs: number, latencyRuns: number
 }
 
 /**
- * The default model's predict at batches of 1, 2 and 4 with the strided convolutions through space to depth and
- * through im2col (setSpaceToDepth), alternating in rounds of ~16 images so both see the same machine: total ms
- * per call, the mean over `rounds` rounds.
+ * The default model's predict at batches of 1, 2 and 4 with one engine path on and off (`setPath`), alternating
+ * in rounds of ~16 images so both see the same machine: total ms per call, the mean over `rounds` rounds.
  */
-function spaceToDepthComparison(rounds: number): { batch: number; im2colMs: number; spaceToDepthMs: number }[] {
+function pathComparison(setPath: (on: boolean) => void, rounds: number): { batch: number; offMs: number; onMs: number }[] {
   const model = buildModel('default', { seed: 1 });
   const results = [1, 2, 4].map((batch) => {
     const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', batch);
     const call = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
     const calls = 16 / batch;
     const time = (on: boolean) => {
-      setSpaceToDepth(on);
+      setPath(on);
       const start = performance.now();
       for (let i = 0; i < calls; i++) call();
       return performance.now() - start;
     };
     for (let i = 0; i < 5; i++) time(true), time(false); // warm-up: caches the filters both ways
-    let im2col = 0, spaceToDepth = 0;
+    let off = 0, on = 0;
     for (let r = 0; r < rounds; r++) {
-      spaceToDepth += time(true);
-      im2col += time(false);
+      on += time(true);
+      off += time(false);
     }
     x.dispose();
-    return { batch, im2colMs: im2col / (rounds * calls), spaceToDepthMs: spaceToDepth / (rounds * calls) };
+    return { batch, offMs: off / (rounds * calls), onMs: on / (rounds * calls) };
   });
-  setSpaceToDepth(true);
+  setPath(true);
   model.dispose();
   return results;
 }
@@ -194,12 +194,20 @@ export async function main(args: string[]): Promise<void> {
     met: engineInfer.oneImageMs <= 0.5 && (!wasmInfer || engineInfer.oneImageMs < wasmInfer.oneImageMs),
   });
 
-  // the default model reading digits, its strided 5x5 convolutions through space to depth and through im2col
-  for (const { batch, im2colMs, spaceToDepthMs } of spaceToDepthComparison(quick ? 20 : 100)) {
+  // the default model reading digits: its 3x3 convolutions by F(4x4,3x3) against F(2x2,3x3), and its strided
+  // 5x5 ones by space to depth against im2col
+  for (const { batch, offMs, onMs } of pathComparison(setWinograd4, quick ? 20 : 100)) {
     figures.push({
-      name: `default CNN inference, batch ${batch}`, value: spaceToDepthMs / batch, unit: 'ms/img',
-      reference: { backend: 'im2col for the 5x5', value: im2colMs / batch },
-      note: `${(spaceToDepthMs / im2colMs).toFixed(2)}x im2col's time`,
+      name: `default CNN inference, batch ${batch}`, value: onMs / batch, unit: 'ms/img',
+      reference: { backend: 'F(2x2,3x3) Winograd', value: offMs / batch },
+      note: `${(onMs / offMs).toFixed(2)}x F(2x2,3x3)'s time`,
+    });
+  }
+  for (const { batch, offMs, onMs } of pathComparison(setSpaceToDepth, quick ? 20 : 100)) {
+    figures.push({
+      name: `default CNN, 5x5 by space to depth, batch ${batch}`, value: onMs / batch, unit: 'ms/img',
+      reference: { backend: 'im2col for the 5x5', value: offMs / batch },
+      note: `${(onMs / offMs).toFixed(2)}x im2col's time`,
     });
   }
 

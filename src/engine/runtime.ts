@@ -55,6 +55,7 @@ export const TASK_MEAN_LEADING = 16;
 export const TASK_REPEAT_ROWS = 17;
 export const TASK_BATCH_NORM = 18;
 export const TASK_BATCH_NORM_GRAD_SUMS = 19;
+export const TASK_WINOGRAD4_FORWARD = 20;
 
 const floatBits = new Int32Array(1);
 const floatView = new Float32Array(floatBits.buffer);

@@ -24,6 +24,9 @@ export interface EngineExports {
   winogradFilter(f: number, inC: number, outC: number, tmp: number, dst: number): void;
   winogradFilterFloats(inC: number, outC: number): number;
   winogradScratchFloats(inC: number, outC: number, T: number): number;
+  winograd4Filter(f: number, inC: number, outC: number, tmp: number, dst: number): void;
+  winograd4FilterFloats(inC: number, outC: number): number;
+  winograd4ScratchFloats(inC: number, outC: number, T: number): number;
   winogradFilterGradScratchFloats(inC: number, outC: number, T: number): number;
   winogradBackpropFilterReduce(geom: number, dW: number, T: number, scratchBase: number, scratchStride: number, shares: number): void;
   spaceToDepthInput(geom: number, x: number, dst: number): void;

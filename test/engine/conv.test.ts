@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
 import { usesSpaceToDepth } from '../../src/engine/kernels/conv2d_space_to_depth_impl.ts';
+import { forwardWinogradTile, usesWinograd } from '../../src/engine/kernels/conv2d_winograd_impl.ts';
 
 // max abs diff <= 1e-4 * max(1, max |expected|)
 function assertCloseToCpu(engineValues: ArrayLike<number>, cpuValues: ArrayLike<number>, what: string): void {
@@ -45,6 +46,9 @@ const cases: ConvCase[] = [
   { x: [2, 9, 10, 3], f: [3, 3, 3, 5], stride: 2, pad: 'same' },
   { x: [3, 10, 9, 6], f: [2, 3, 6, 7], stride: 2, pad: 'valid' },
   { x: [5, 7, 7, 13], f: [1, 1, 13, 9], stride: 1, pad: 'same' },
+  // 3x3 stride 1 at small batches: Winograd F(4x4,3x3) (forwardWinogradTile)
+  { x: [1, 26, 26, 32], f: [3, 3, 32, 32], stride: 1, pad: 'valid' }, // the default model's second layer, batch 1
+  { x: [2, 7, 9, 16], f: [3, 3, 16, 8], stride: 1, pad: 'same' }, // padding, partial tiles on both far edges
   // stride-2 5x5 and 6x6 filters: space to depth, then Winograd (usesSpaceToDepth)
   { x: [2, 24, 24, 32], f: [5, 5, 32, 32], stride: 2, pad: 'same' }, // the default model's first strided layer
   { x: [1, 8, 8, 64], f: [5, 5, 64, 64], stride: 2, pad: 'same' }, // and its second, batch 1
@@ -66,6 +70,17 @@ test('the stride-2 5x5 and 6x6 cases take the space-to-depth path, the others an
   assert.deepEqual(cases.map(taken), cases.map((c) => c.stride === 2 && c.f[0] >= 5));
   assert.equal(cases.filter(taken).length, 4);
   assert.equal(taken({ x: [128, 24, 24, 32], f: [5, 5, 32, 32], stride: 2, pad: 'same' }), false);
+});
+
+test('small batches with at least 4 tiles of 4x4 outputs take F(4x4,3x3), training batches F(2x2,3x3)', () => {
+  const info = (c: ConvCase) => tf.backend_util.computeConv2DInfo(c.x, c.f, c.stride, 1, c.pad);
+  const winograd = cases.filter((c) => usesWinograd(info(c)));
+  assert.equal(winograd.length, 3);
+  assert.deepEqual(winograd.map((c) => forwardWinogradTile(info(c))), [4, 4, 4]);
+  assert.equal(forwardWinogradTile(info({ x: [128, 26, 26, 32], f: [3, 3, 32, 32], stride: 1, pad: 'valid' })), 2);
+  // one image's 4x4 output (the default model's last 3x3 layer once strided 5x5 goes by space to depth): 1 tile
+  assert.equal(forwardWinogradTile(info({ x: [1, 6, 6, 256], f: [3, 3, 256, 64], stride: 1, pad: 'valid' })), 2);
+  assert.equal(forwardWinogradTile(info({ x: [4, 6, 6, 256], f: [3, 3, 256, 64], stride: 1, pad: 'valid' })), 4);
 });
 
 test('conv2d with dilation 2 equals tfjs cpu', async () => {

@@ -11,5 +11,6 @@ export { convScratchFloats, conv2dBackpropFilterZero, conv2dBackpropFilterReduce
 export { sumLeading } from './elementwise';
 export { flipTransposeFilter, winogradFilter, winogradFilterFloats, winogradScratchFloats } from './winograd';
 export { winogradBackpropFilterReduce, winogradFilterGradScratchFloats } from './winograd';
+export { winograd4Filter, winograd4FilterFloats, winograd4ScratchFloats } from './winograd4';
 export { reduceShares } from './normalization';
 export { spaceToDepthInput, spaceToDepthFilter } from './space_to_depth';

@@ -7,6 +7,7 @@ import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
 import { binaryRange, reluGradRange, unaryRange } from './elementwise';
 import { winogradBackpropFilter, winogradConvForward } from './winograd';
+import { winograd4ConvForward } from './winograd4';
 import { batchNormGradShare, batchNormRows, meanLeadingShare, repeatRows } from './normalization';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
@@ -28,6 +29,7 @@ export const TASK_MEAN_LEADING = 16; // x outer inner divisor(f32 bits) accBase 
 export const TASK_REPEAT_ROWS = 17; // x inner out rows chunkRows
 export const TASK_BATCH_NORM = 18; // x mean factor offset out C rows chunkRows
 export const TASK_BATCH_NORM_GRAD_SUMS = 19; // x dy mean rows C accBase shares: a unit is a share, acc (shares,2,C) f64
+export const TASK_WINOGRAD4_FORWARD = 20; // geom x Up bias activation y T scratchBase scratchStride
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -103,6 +105,9 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
   } else if (kind == TASK_WINOGRAD_FORWARD) {
     const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
     winogradConvForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
+  } else if (kind == TASK_WINOGRAD4_FORWARD) {
+    const scratch = <usize>arg(task, 7) + <usize>thread * <usize>arg(task, 8);
+    winograd4ConvForward(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), arg(task, 4), <usize>arg(task, 5), arg(task, 6), scratch, task + COUNTER);
   } else if (kind == TASK_WINOGRAD_BACKPROP_FILTER) {
     // units are whole shares, each with its own scratch: see winogradBackpropFilter
     winogradBackpropFilter(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), arg(task, 3), <usize>arg(task, 4), <usize>arg(task, 5), arg(task, 6), task + COUNTER);

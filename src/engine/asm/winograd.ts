@@ -9,11 +9,11 @@
 import { NR, gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
 
 // Geometry block of asm/conv.ts (i32 words)
-const G_BATCH = 0, G_IN_H = 1, G_IN_W = 2, G_IN_C = 3, G_OUT_H = 4, G_OUT_W = 5, G_OUT_C = 6;
-const G_PAD_TOP = 13, G_PAD_LEFT = 14;
+export const G_BATCH = 0, G_IN_H = 1, G_IN_W = 2, G_IN_C = 3, G_OUT_H = 4, G_OUT_W = 5, G_OUT_C = 6;
+export const G_PAD_TOP = 13, G_PAD_LEFT = 14;
 
 // @ts-ignore: decorator
-@inline function g(geom: usize, i: i32): i32 {
+@inline export function g(geom: usize, i: i32): i32 {
   return load<i32>(geom + (<usize>i << 2));
 }
 
@@ -22,7 +22,7 @@ const G_PAD_TOP = 13, G_PAD_LEFT = 14;
 // at once fell in one L1 cache set and evicted each other: 24.8 -> 20.5 ms for the default model's 28x28
 // 32->32 convolution at batch 128, dW 31 -> 23 ms. A block with fewer rows than T fits in T's planes.
 // @ts-ignore: decorator
-@inline function planeFloats(n: i32, c: i32): usize {
+@inline export function planeFloats(n: i32, c: i32): usize {
   return ((<usize>n * <usize>c + 1023) & ~(<usize>1023)) + 16;
 }
 
@@ -147,7 +147,7 @@ function inputTransform(geom: usize, x: usize, t0: i32, T: i32, V: usize): void 
 }
 
 // @ts-ignore: decorator
-@inline function pixel(image: usize, inH: i32, inW: i32, pixelBytes: usize, cOff: usize, ih: i32, iw: i32): v128 {
+@inline export function pixel(image: usize, inH: i32, inW: i32, pixelBytes: usize, cOff: usize, ih: i32, iw: i32): v128 {
   if (ih < 0 || iw < 0 || ih >= inH || iw >= inW) return f32x4.splat(0);
   return v128.load(image + (<usize>ih * <usize>inW + <usize>iw) * pixelBytes + cOff);
 }

@@ -5,7 +5,7 @@ import { TASK_CONV_FORWARD, TASK_CONV_FORWARD_ONE_CHANNEL, allocOutput, engineRu
 import { float32Values } from './matmul_impl.ts';
 import { allocConvScratch, evenTilePixels, isChannelsLast, tilePixels, writeGeometry } from './conv_impl.ts';
 import { packedOperandB } from './packed_b.ts';
-import { runWinogradConv, usesWinograd, winogradFilterOperand } from './conv2d_winograd_impl.ts';
+import { forwardWinogradTile, runWinogradConv, usesWinograd, winogradFilterOperand } from './conv2d_winograd_impl.ts';
 import { runSpaceToDepthConv, usesSpaceToDepth } from './conv2d_space_to_depth_impl.ts';
 
 const ONE_CHANNEL_FLOPS_PER_THREAD = 1e5;
@@ -45,11 +45,13 @@ export function engineConv2D(
     const unitP = Math.max(16, Math.ceil(pixels / (threads * 8)));
     runEngineTask(rt, TASK_CONV_FORWARD_ONE_CHANNEL, [geom, xPtr, inputOffset(rt, fValues), biasPtr, activation, y.ptr, unitP], threads);
   } else if (usesWinograd(info)) {
-    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, 'forward');
-    runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+    const tile = forwardWinogradTile(info);
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, 'forward', 3, 3, tile);
+    runWinogradConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr, tile);
   } else if (usesSpaceToDepth(info)) {
-    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, 'space-to-depth', info.filterHeight, info.filterWidth);
-    runSpaceToDepthConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr);
+    const tile = forwardWinogradTile(info);
+    const filterPtr = winogradFilterOperand(rt, filter, fValues, info.inChannels, outC, 'space-to-depth', info.filterHeight, info.filterWidth, tile);
+    runSpaceToDepthConv(rt, info, geom, xPtr, filterPtr, biasPtr, activation, y.ptr, tile);
   } else {
     const pixels = info.batchSize * info.outHeight * info.outWidth;
     let tileP = tilePixels(K);

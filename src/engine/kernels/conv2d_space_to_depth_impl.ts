@@ -7,6 +7,7 @@ import type { backend_util } from '@tensorflow/tfjs-core';
 import type { EngineRuntime } from '../runtime.ts';
 import { writeGeometry } from './conv_impl.ts';
 import { WINOGRAD_SMALL_BATCH, runWinogradConv } from './conv2d_winograd_impl.ts';
+import type { WinogradTile } from './conv2d_winograd_impl.ts';
 
 let enabled = true;
 
@@ -38,14 +39,14 @@ export function spaceToDepthGeometry(info: backend_util.Conv2DInfo): backend_uti
 
 /**
  * y = act(conv(x) + bias) for a convolution usesSpaceToDepth accepts; geom is its own geometry, filterPtr the
- * operand from winogradFilterOperand(..., 'space-to-depth', fH, fW). The caller has reset the arena.
+ * operand from winogradFilterOperand(..., 'space-to-depth', fH, fW, tile). The caller has reset the arena.
  */
 export function runSpaceToDepthConv(
   rt: EngineRuntime, info: backend_util.Conv2DInfo, geom: number, xPtr: number, filterPtr: number,
-  biasPtr: number, activation: number, yPtr: number,
+  biasPtr: number, activation: number, yPtr: number, tile: WinogradTile,
 ): void {
   const asStrideOne = spaceToDepthGeometry(info);
   const rearranged = rt.arena.alloc(info.batchSize * asStrideOne.inHeight * asStrideOne.inWidth * asStrideOne.inChannels * 4);
   rt.exports.spaceToDepthInput(geom, xPtr, rearranged);
-  runWinogradConv(rt, asStrideOne, writeGeometry(rt, asStrideOne), rearranged, filterPtr, biasPtr, activation, yPtr);
+  runWinogradConv(rt, asStrideOne, writeGeometry(rt, asStrideOne), rearranged, filterPtr, biasPtr, activation, yPtr, tile);
 }
