@@ -1,4 +1,5 @@
 // Connected components of a binary mask (8-connectivity): a label per pixel and each blob's size and box.
+import { scratchArray } from './scratch.ts';
 
 export interface Component {
   label: number; // 1-based, the value in `labels`
@@ -14,10 +15,13 @@ export interface Components {
   components: Component[]; // components[k] has label k + 1
 }
 
-/** Labels the 8-connected blobs of `mask` (1 = set), flood-filling with one preallocated queue. */
-export function labelComponents(mask: Uint8Array, width: number, height: number): Components {
-  const labels = new Int32Array(width * height);
-  const queue = new Int32Array(width * height);
+/**
+ * Labels the 8-connected blobs of `mask` (1 = set), flood-filling with one reused queue. `labelsKey`: labels in
+ * a scratch array under that key (see scratch.ts), for a caller done with them before the next such call.
+ */
+export function labelComponents(mask: Uint8Array, width: number, height: number, labelsKey?: string): Components {
+  const labels = labelsKey ? scratchArray(labelsKey, Int32Array, width * height) : new Int32Array(width * height);
+  const queue = scratchArray('components.queue', Int32Array, width * height);
   const components: Component[] = [];
   for (let start = 0; start < mask.length; start++) {
     if (!mask[start] || labels[start]) continue;

@@ -1,15 +1,17 @@
 // Exact Euclidean distance transform (Felzenszwalb & Huttenlocher, "Distance Transforms of Sampled Functions"):
 // the distance down each column, then a 1-D lower envelope of parabolas along each row, O(pixels).
+import { scratchArray } from './scratch.ts';
 
 /**
  * Squared distance from every pixel to the nearest pixel where `isSource` is 1, in pixels²;
- * Infinity when there is no source pixel. `isSource` is (height, width).
+ * Infinity when there is no source pixel. `isSource` is (height, width). `outKey`: the result in a scratch
+ * array under that key (scratch.ts), for a caller done with it before the next call with that key.
  */
-export function squaredDistanceTo(isSource: Uint8Array, width: number, height: number): Float32Array {
-  const out = new Float32Array(width * height);
+export function squaredDistanceTo(isSource: Uint8Array, width: number, height: number, outKey?: string): Float32Array {
+  const out = outKey ? scratchArray(outKey, Float32Array, width * height) : new Float32Array(width * height);
   // Pass 1, down the columns: the distance to the nearest source pixel in the same column, found for a whole
   // row at a time by sweeping down and then up (a binary source needs no parabolas here).
-  const last = new Float64Array(width).fill(-Infinity); // row of the latest source pixel seen in each column
+  const last = scratchArray('distance.last', Float64Array, width).fill(-Infinity); // row of the latest source pixel seen in each column
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
@@ -29,10 +31,10 @@ export function squaredDistanceTo(isSource: Uint8Array, width: number, height: n
     }
   }
   // Pass 2, along the rows: the lower envelope of the columns' parabolas.
-  const f = new Float64Array(width);
-  const d = new Float64Array(width);
-  const v = new Int32Array(width);
-  const z = new Float64Array(width + 1);
+  const f = scratchArray('distance.f', Float64Array, width);
+  const d = scratchArray('distance.d', Float64Array, width);
+  const v = scratchArray('distance.v', Int32Array, width);
+  const z = scratchArray('distance.z', Float64Array, width + 1);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) f[x] = out[y * width + x];
     envelope(f, width, d, v, z);

@@ -2,6 +2,7 @@
 // paper, the light. Soft values are kept at stroke edges so that later shrinking stays anti-aliased.
 import type { RgbaImage, InkMap } from './types.ts';
 import { labelComponents } from './components.ts';
+import { scratchArray } from './scratch.ts';
 
 export interface FindInkOptions {
   /** Darkness relative to the local paper below which a pixel is paper, 0-1. Default 0.15. */
@@ -38,8 +39,8 @@ export function findInk(image: RgbaImage, options: FindInkOptions = {}): InkMap 
 
   // Full ink is the typical contrast of clearly inked pixels (pencil on grey paper is weaker than marker on white).
   const full = Math.max(minContrast * 2, upperMedian(contrast, minContrast * 2));
-  const ink = new Float32Array(n);
-  const strong = new Uint8Array(n);
+  const ink = scratchArray('ink.ink', Float32Array, n);
+  const strong = scratchArray('ink.strong', Uint8Array, n);
   for (let i = 0; i < n; i++) {
     const v = (contrast[i] - minContrast) / (full - minContrast);
     ink[i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
@@ -49,9 +50,9 @@ export function findInk(image: RgbaImage, options: FindInkOptions = {}): InkMap 
   if (options.removeLines ?? true) {
     const thickest = Math.max(3, Math.round(Math.min(width, height) / 60));
     removeLongThinRuns(strong, width, height, Math.round(width * 0.5), thickest);
-    const transposed = transpose(strong, width, height);
+    const transposed = transpose(strong, width, height, 'ink.transposed');
     removeLongThinRuns(transposed, height, width, Math.round(height * 0.5), thickest);
-    strong.set(transpose(transposed, height, width));
+    strong.set(transpose(transposed, height, width, 'ink.transposedBack'));
   }
   removeSpecks(strong, width, height, options.minSpeckArea ?? Math.max(4, Math.round(n * 2e-5)));
 
@@ -71,7 +72,7 @@ export function findInk(image: RgbaImage, options: FindInkOptions = {}): InkMap 
 // Luminance 0..1 (Rec. 709), alpha composited over white.
 function toGray(image: RgbaImage): Float32Array {
   const { data } = image;
-  const gray = new Float32Array(image.width * image.height);
+  const gray = scratchArray('ink.gray', Float32Array, image.width * image.height);
   for (let i = 0, p = 0; i < gray.length; i++, p += 4) {
     const alpha = data[p + 3] / 255;
     const luminance = (0.2126 * data[p] + 0.7152 * data[p + 1] + 0.0722 * data[p + 2]) / 255;
@@ -116,66 +117,112 @@ function upperMedian(values: Float32Array, floor: number): number {
  */
 function localContrast(gray: Float32Array, paper: number, width: number, height: number, radius: number, minContrast: number): Float32Array {
   const n = width * height;
-  const weight = new Float32Array(n);
-  let background = windowMean(gray, null, width, height, radius, 1);
-  const contrast = new Float32Array(n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < n; i++) {
-      const paper = background[i];
-      contrast[i] = paper > 1e-3 ? (paper - gray[i]) / paper : 0;
-    }
-    if (pass === 1) break;
-    for (let i = 0; i < n; i++) weight[i] = contrast[i] > minContrast ? 0 : 1;
-    background = windowMean(gray, weight, width, height, radius, paper);
+  const weight = scratchArray('ink.weight', Float32Array, n);
+  const contrast = scratchArray('ink.contrast', Float32Array, n);
+  const tables = new SummedAreas(width, height);
+  const background = scratchArray('ink.background', Float32Array, n);
+  tables.sum(gray, null);
+  tables.windowMean(radius, 1, background);
+  for (let i = 0; i < n; i++) {
+    const paper = background[i];
+    contrast[i] = paper > 1e-3 ? (paper - gray[i]) / paper : 0;
+    weight[i] = contrast[i] > minContrast ? 0 : 1;
+  }
+  tables.sum(gray, weight);
+  tables.windowMean(radius, paper, background);
+  for (let i = 0; i < n; i++) {
+    const paper = background[i];
+    contrast[i] = paper > 1e-3 ? (paper - gray[i]) / paper : 0;
   }
   return contrast;
 }
 
-// Mean of `values` weighted by `weight` (all 1 when null) in the (2r+1)² window around each pixel; `fallback`
-// where all weights are 0.
-function windowMean(values: Float32Array, weight: Float32Array | null, width: number, height: number, r: number, fallback: number): Float32Array {
-  const sum = summedArea(values, weight, width, height);
-  const count = weight ? summedArea(weight, null, width, height) : null; // null: the window's area
-  const w1 = width + 1;
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const ya = Math.max(0, y - r) * w1;
-    const yb = Math.min(height, y + r + 1) * w1;
-    const rows = (yb - ya) / w1;
-    for (let x = 0; x < width; x++) {
-      const xa = Math.max(0, x - r);
-      const xb = Math.min(width, x + r + 1);
-      const c = count ? count[yb + xb] - count[ya + xb] - count[yb + xa] + count[ya + xa] : rows * (xb - xa);
-      const s = sum[yb + xb] - sum[ya + xb] - sum[yb + xa] + sum[ya + xa];
-      out[y * width + x] = c > 0.5 ? s / c : fallback;
-    }
+/**
+ * Summed-area tables, (height+1, width+1) with a zero first row and column, of values x weight and of the weights
+ * (weights all 1 when null: the count is then the window's area), and the weighted mean in a window they give.
+ */
+class SummedAreas {
+  private readonly values: Float64Array;
+  private readonly weights: Float64Array;
+  private weighted = false;
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.values = scratchArray('ink.sum', Float64Array, (width + 1) * (height + 1));
+    this.weights = scratchArray('ink.count', Float64Array, (width + 1) * (height + 1));
   }
-  return out;
-}
 
-// The summed-area table of values x weight (values alone when null), (height+1, width+1) with a zero first
-// row and column.
-function summedArea(values: Float32Array, weight: Float32Array | null, width: number, height: number): Float64Array {
-  const w1 = width + 1;
-  const table = new Float64Array(w1 * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let rowSum = 0;
-    const above = y * w1 + 1;
-    const here = above + w1;
-    const row = y * width;
-    if (weight) {
-      for (let x = 0; x < width; x++) {
-        rowSum += values[row + x] * weight[row + x];
-        table[here + x] = table[above + x] + rowSum;
-      }
-    } else {
-      for (let x = 0; x < width; x++) {
-        rowSum += values[row + x];
-        table[here + x] = table[above + x] + rowSum;
+  sum(values: Float32Array, weight: Float32Array | null): void {
+    const { width, height } = this;
+    const w1 = width + 1;
+    const table = this.values;
+    const count = this.weights;
+    this.weighted = weight !== null;
+    for (let y = 0; y < height; y++) {
+      const above = y * w1 + 1;
+      const here = above + w1;
+      const row = y * width;
+      let rowSum = 0;
+      if (weight) {
+        let rowCount = 0;
+        for (let x = 0; x < width; x++) {
+          rowSum += values[row + x] * weight[row + x];
+          rowCount += weight[row + x];
+          table[here + x] = table[above + x] + rowSum;
+          count[here + x] = count[above + x] + rowCount;
+        }
+      } else {
+        for (let x = 0; x < width; x++) {
+          rowSum += values[row + x];
+          table[here + x] = table[above + x] + rowSum;
+        }
       }
     }
   }
-  return table;
+
+  // Mean of the values (weighted) in the (2r+1)² window around each pixel into out; `fallback` where all weights
+  // are 0. Columns whose window lies inside the image (x - r >= 0, x + r < width) take a loop without clamping.
+  windowMean(r: number, fallback: number, out: Float32Array): void {
+    const { width, height } = this;
+    const w1 = width + 1;
+    const side = 2 * r + 1;
+    const innerStart = Math.min(r, width);
+    const innerEnd = Math.max(innerStart, width - r);
+    for (let y = 0; y < height; y++) {
+      const ya = Math.max(0, y - r) * w1;
+      const yb = Math.min(height, y + r + 1) * w1;
+      const o = y * width;
+      for (let x = 0; x < innerStart; x++) out[o + x] = this.mean(ya, yb, 0, Math.min(width, x + r + 1), fallback);
+      const sum = this.values;
+      // the window's corners are (ya, x - r), (ya, x + r + 1), (yb, ...): a, b are their rows less r
+      const a = ya - r, b = yb - r;
+      if (this.weighted) {
+        const count = this.weights;
+        for (let x = innerStart; x < innerEnd; x++) {
+          const c = count[b + x + side] - count[a + x + side] - count[b + x] + count[a + x];
+          const s = sum[b + x + side] - sum[a + x + side] - sum[b + x] + sum[a + x];
+          out[o + x] = c > 0.5 ? s / c : fallback;
+        }
+      } else {
+        const c = ((yb - ya) / w1) * side;
+        for (let x = innerStart; x < innerEnd; x++) {
+          const s = sum[b + x + side] - sum[a + x + side] - sum[b + x] + sum[a + x];
+          out[o + x] = c > 0.5 ? s / c : fallback;
+        }
+      }
+      for (let x = innerEnd; x < width; x++) out[o + x] = this.mean(ya, yb, Math.max(0, x - r), Math.min(width, x + r + 1), fallback);
+    }
+  }
+
+  // The mean over table rows [ya, yb) (offsets of rows, in table elements) and columns [xa, xb).
+  private mean(ya: number, yb: number, xa: number, xb: number, fallback: number): number {
+    const sum = this.values;
+    const count = this.weights;
+    const c = this.weighted ? count[yb + xb] - count[ya + xb] - count[yb + xa] + count[ya + xa] : ((yb - ya) / (this.width + 1)) * (xb - xa);
+    const s = sum[yb + xb] - sum[ya + xb] - sum[yb + xa] + sum[ya + xa];
+    return c > 0.5 ? s / c : fallback;
+  }
 }
 
 /**
@@ -186,9 +233,9 @@ function summedArea(values: Float32Array, weight: Float32Array | null, width: nu
 function removeLongThinRuns(mask: Uint8Array, width: number, height: number, minLength: number, thickest: number): void {
   const n = width * height;
   // how tall the ink is at each pixel: the vertical run through it. Only thin ink can be a line: none, no work.
-  const runTop = new Int32Array(n);
+  const runTop = scratchArray('ink.runTop', Int32Array, n);
   for (let i = 0; i < n; i++) if (mask[i]) runTop[i] = i >= width ? runTop[i - width] + 1 : 1;
-  const tall = new Int32Array(n);
+  const tall = scratchArray('ink.tall', Int32Array, n);
   let anyThin = false;
   for (let i = n - 1; i >= 0; i--) {
     if (!mask[i]) continue;
@@ -196,7 +243,7 @@ function removeLongThinRuns(mask: Uint8Array, width: number, height: number, min
     if (tall[i] <= thickest) anyThin = true;
   }
   if (!anyThin) return;
-  const fromLeft = new Int32Array(n); // longest path of ink ending at the pixel, coming from the left
+  const fromLeft = scratchArray('ink.fromLeft', Int32Array, n); // longest path of ink ending at the pixel, coming from the left
   let longest = 0;
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
@@ -214,7 +261,7 @@ function removeLongThinRuns(mask: Uint8Array, width: number, height: number, min
     }
   }
   if (longest < minLength) return; // no path through any pixel is long enough
-  const fromRight = new Int32Array(n);
+  const fromRight = scratchArray('ink.fromRight', Int32Array, n);
   for (let x = width - 1; x >= 0; x--) {
     for (let y = 0; y < height; y++) {
       const i = y * width + x;
@@ -234,14 +281,14 @@ function removeLongThinRuns(mask: Uint8Array, width: number, height: number, min
   }
 }
 
-function transpose(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
+function transpose(mask: Uint8Array, width: number, height: number, key: string): Uint8Array {
+  const out = scratchArray(key, Uint8Array, mask.length);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[x * height + y] = mask[y * width + x];
   return out;
 }
 
 function removeSpecks(mask: Uint8Array, width: number, height: number, minArea: number): void {
-  const { labels, components } = labelComponents(mask, width, height);
+  const { labels, components } = labelComponents(mask, width, height, 'ink.specks');
   for (let i = 0; i < mask.length; i++) {
     if (labels[i] && components[labels[i] - 1].area < minArea) mask[i] = 0;
   }

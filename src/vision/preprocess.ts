@@ -4,6 +4,7 @@
 import type { InkMap, Box } from './types.ts';
 import { resampleInk } from './resample.ts';
 import { squaredDistanceTo } from './distance.ts';
+import { scratchArray } from './scratch.ts';
 
 export const MNIST_SIZE = 28;
 export const MNIST_BOX = 20; // the long side of the digit inside the 28x28 image
@@ -53,7 +54,7 @@ export function preprocessDigit(ink: InkMap, options: MnistOptions = {}): MnistD
   const scale = WORK_SIZE / Math.max(bw, bh);
   const workW = Math.ceil(bw * scale) + 2 * WORK_MARGIN;
   const workH = Math.ceil(bh * scale) + 2 * WORK_MARGIN;
-  let work = resampleInk(ink, bx - WORK_MARGIN / scale, by - WORK_MARGIN / scale, scale, workW, workH);
+  let work = resampleInk(ink, bx - WORK_MARGIN / scale, by - WORK_MARGIN / scale, scale, workW, workH, 'preprocess.work');
 
   // 2. Thicken or thin the strokes so that, once the box is shrunk to 20 px, they are `strokeWidth` px wide.
   let inputStroke = 0;
@@ -123,7 +124,7 @@ export function centerOfMass(ink: InkMap): [x: number, y: number] {
 function inkMask(ink: InkMap): Mask {
   let max = 0;
   for (let i = 0; i < ink.data.length; i++) if (ink.data[i] > max) max = ink.data[i];
-  const mask = new Uint8Array(ink.data.length);
+  const mask = scratchArray('preprocess.mask', Uint8Array, ink.data.length);
   const cut = max * 0.5;
   for (let i = 0; i < mask.length; i++) mask[i] = ink.data[i] > cut ? 1 : 0;
   return maskWithWidth(mask, ink.width);
@@ -181,11 +182,11 @@ function redrawStrokes(work: InkMap, targetWidth: number): { ink: InkMap; stroke
   grow /= 2 * (1 - targetWidth / MNIST_BOX);
   grow = Math.min(WORK_MARGIN - 1, Math.max(grow, 1 - stroke / 2)); // never erase a stroke, never leave the margin
 
-  const outside = squaredDistanceTo(mask, width, height); // to the nearest ink pixel
+  const outside = squaredDistanceTo(mask, width, height, 'preprocess.outside'); // to the nearest ink pixel
   // An ink pixel is at least 1 px from the background, so when the outline grows every ink pixel stays full
   // ink (coverage = grow + its distance >= 1): only thinning needs the distance to the background.
-  const inside = grow >= 0 ? null : squaredDistanceTo(inverted(mask), width, height);
-  const out = new Float32Array(width * height);
+  const inside = grow >= 0 ? null : squaredDistanceTo(inverted(mask), width, height, 'preprocess.inside');
+  const out = scratchArray('preprocess.redrawn', Float32Array, width * height);
   for (let i = 0; i < out.length; i++) {
     if (mask[i] && !inside) {
       out[i] = 1;
@@ -201,7 +202,7 @@ function redrawStrokes(work: InkMap, targetWidth: number): { ink: InkMap; stroke
 }
 
 function inverted(mask: Uint8Array): Uint8Array {
-  const out = new Uint8Array(mask.length);
+  const out = scratchArray('preprocess.inverted', Uint8Array, mask.length);
   for (let i = 0; i < mask.length; i++) out[i] = mask[i] ? 0 : 1;
   return out;
 }

@@ -1,14 +1,17 @@
 // Resampling an InkMap onto a new pixel grid: area averaging to shrink (every source pixel counted by how much
 // of it each output pixel covers, so thin strokes turn grey instead of vanishing) and bilinear to enlarge.
 import type { InkMap, RgbaImage } from './types.ts';
+import { scratchArray } from './scratch.ts';
 
 /**
  * Output pixel (u, v), covering [u, u+1) x [v, v+1), takes the source region
  * [x0 + u/scale, x0 + (u+1)/scale) x [y0 + v/scale, y0 + (v+1)/scale): `scale` is output pixels per source pixel.
  * Outside the source counts as background (0). Area averaging when scale <= 1, bilinear when scale > 1.
+ * `outKey`: the output's pixels in a scratch array under that key (scratch.ts), for work the caller keeps to itself.
  */
-export function resampleInk(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
-  return scale <= 1 ? resampleArea(src, x0, y0, scale, width, height) : resampleBilinear(src, x0, y0, scale, width, height);
+export function resampleInk(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number, outKey?: string): InkMap {
+  const out = outKey ? scratchArray(outKey, Float32Array, width * height) : new Float32Array(width * height);
+  return scale <= 1 ? resampleArea(src, x0, y0, scale, width, height, out) : resampleBilinear(src, x0, y0, scale, width, height, out);
 }
 
 /** For each output cell: the first source index it touches and the weights of the source cells it covers. */
@@ -20,12 +23,12 @@ interface AxisWeights {
 }
 
 // Weights of the area average along one axis; they sum to 1 for output cells fully inside the source.
-function areaWeights(start: number, scale: number, outCount: number, srcCount: number): AxisWeights {
+function areaWeights(start: number, scale: number, outCount: number, srcCount: number, axis: 'x' | 'y'): AxisWeights {
   const span = 1 / scale; // source pixels per output pixel
   const maxTaps = Math.ceil(span) + 1;
-  const first = new Int32Array(outCount);
-  const count = new Int32Array(outCount);
-  const weights = new Float32Array(outCount * maxTaps);
+  const first = scratchArray(`resample.${axis}.first`, Int32Array, outCount);
+  const count = scratchArray(`resample.${axis}.count`, Int32Array, outCount);
+  const weights = scratchArray(`resample.${axis}.weights`, Float32Array, outCount * maxTaps);
   for (let u = 0; u < outCount; u++) {
     const a = start + u * span;
     const b = a + span;
@@ -42,11 +45,11 @@ function areaWeights(start: number, scale: number, outCount: number, srcCount: n
   return { first, count, weights, maxTaps };
 }
 
-function resampleArea(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
-  const xs = areaWeights(x0, scale, width, src.width);
-  const ys = areaWeights(y0, scale, height, src.height);
+function resampleArea(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number, out: Float32Array): InkMap {
+  const xs = areaWeights(x0, scale, width, src.width, 'x');
+  const ys = areaWeights(y0, scale, height, src.height, 'y');
   // rows first: tmp is (src.height, width), then columns: out is (height, width)
-  const tmp = new Float32Array(src.height * width);
+  const tmp = scratchArray('resample.rows', Float32Array, src.height * width);
   const s = src.data;
   for (let y = 0; y < src.height; y++) {
     const row = y * src.width;
@@ -58,7 +61,6 @@ function resampleArea(src: InkMap, x0: number, y0: number, scale: number, width:
       tmp[y * width + u] = sum;
     }
   }
-  const out = new Float32Array(width * height);
   for (let v = 0; v < height; v++) {
     const base = v * ys.maxTaps;
     const f = ys.first[v];
@@ -72,12 +74,11 @@ function resampleArea(src: InkMap, x0: number, y0: number, scale: number, width:
   return { width, height, data: out };
 }
 
-function resampleBilinear(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number): InkMap {
-  const out = new Float32Array(width * height);
+function resampleBilinear(src: InkMap, x0: number, y0: number, scale: number, width: number, height: number, out: Float32Array): InkMap {
   const { width: sw, height: sh, data: s } = src;
   // Each column's two source columns and weight, once for all rows (a column outside the source reads 0).
-  const left = new Int32Array(width);
-  const fraction = new Float64Array(width);
+  const left = scratchArray('resample.left', Int32Array, width);
+  const fraction = scratchArray('resample.fraction', Float64Array, width);
   for (let u = 0; u < width; u++) {
     const sx = x0 + (u + 0.5) / scale - 0.5; // source coordinate in pixel-centre units
     left[u] = Math.floor(sx);
