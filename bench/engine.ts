@@ -198,7 +198,7 @@ export async function main(args: string[]): Promise<void> {
   // 5x5 ones by space to depth against im2col
   for (const { batch, offMs, onMs } of pathComparison(setWinograd4, quick ? 20 : 100)) {
     figures.push({
-      name: `default CNN inference, batch ${batch}`, value: onMs / batch, unit: 'ms/img',
+      name: `default CNN, 3x3 by F(4x4,3x3), batch ${batch}`, value: onMs / batch, unit: 'ms/img',
       reference: { backend: 'F(2x2,3x3) Winograd', value: offMs / batch },
       note: `${(onMs / offMs).toFixed(2)}x F(2x2,3x3)'s time`,
     });

@@ -140,6 +140,7 @@ function localContrast(gray: Float32Array, paper: number, width: number, height:
 /**
  * Summed-area tables, (height+1, width+1) with a zero first row and column, of values x weight and of the weights
  * (weights all 1 when null: the count is then the window's area), and the weighted mean in a window they give.
+ * Its tables are scratch arrays (scratch.ts): one instance at a time, and windowMean reads the last sum().
  */
 class SummedAreas {
   private readonly values: Float64Array;

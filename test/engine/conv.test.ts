@@ -78,9 +78,20 @@ test('small batches with at least 4 tiles of 4x4 outputs take F(4x4,3x3), traini
   assert.equal(winograd.length, 3);
   assert.deepEqual(winograd.map((c) => forwardWinogradTile(info(c))), [4, 4, 4]);
   assert.equal(forwardWinogradTile(info({ x: [128, 26, 26, 32], f: [3, 3, 32, 32], stride: 1, pad: 'valid' })), 2);
-  // one image's 4x4 output (the default model's last 3x3 layer once strided 5x5 goes by space to depth): 1 tile
-  assert.equal(forwardWinogradTile(info({ x: [1, 6, 6, 256], f: [3, 3, 256, 64], stride: 1, pad: 'valid' })), 2);
-  assert.equal(forwardWinogradTile(info({ x: [4, 6, 6, 256], f: [3, 3, 256, 64], stride: 1, pad: 'valid' })), 4);
+  assert.equal(forwardWinogradTile(info({ x: [16, 26, 26, 32], f: [3, 3, 32, 32], stride: 1, pad: 'valid' })), 4);
+  assert.equal(forwardWinogradTile(info({ x: [17, 26, 26, 32], f: [3, 3, 32, 32], stride: 1, pad: 'valid' })), 2);
+  // the default model's second strided 5x5 through space to depth: one 4x4 tile an image, so F(4x4) from 4 images
+  const strided = (n: number) => info({ x: [n, 8, 8, 64], f: [5, 5, 64, 64], stride: 2, pad: 'same' });
+  assert.deepEqual([1, 3, 4].map((n) => forwardWinogradTile(strided(n))), [2, 2, 4]);
+});
+
+test('F(4x4,3x3) gives the same results with its transformed filter cached as when transforming it', async () => {
+  await useEngine({ threads: 2 });
+  const x = rand([2, 14, 13, 32], 90), f = rand([3, 3, 32, 64], 91);
+  // the cache keeps a filter from its second use: the third call reads it from there
+  const calls = [1, 2, 3].map(() => tf.tidy(() => tf.conv2d(x, f, 1, 'same').dataSync()));
+  assert.deepEqual(calls[2], calls[0]);
+  await compareWithCpu('cached F(4x4,3x3) filter', () => [tf.conv2d(x, f, 1, 'same')]);
 });
 
 test('conv2d with dilation 2 equals tfjs cpu', async () => {

@@ -3,7 +3,7 @@
 // 4x fewer than im2col and 0.56x the GEMM work of F(2x2, 3x3) (winograd.ts, whose layout this follows: 36
 // GEMMs per block of T tiles, M_xi (T,outC) = V_xi (T,inC) * U_xi (inC,outC)). Its transforms multiply by up
 // to 8 and 1/24, so its rounding error is ~10x F(2x2,3x3)'s (still ~1e-6 of the outputs' scale here): used for
-// inference-sized batches only, so training keeps F(2x2,3x3)'s numerics.
+// batches of up to 16 only, so training batches (128 by default) keep F(2x2,3x3)'s numerics.
 import { gemmPacked, gemmScratchFloats, packB, packedBFloats } from './gemm';
 import { G_BATCH, G_IN_C, G_IN_H, G_IN_W, G_OUT_C, G_OUT_H, G_OUT_W, G_PAD_LEFT, G_PAD_TOP, g, pixel, planeFloats } from './winograd';
 
@@ -77,8 +77,8 @@ export function winograd4Filter(f: usize, inC: i32, outC: i32, tmp: usize, dst: 
 }
 
 // V[xi][t] (inC) = (B^T d B)[xi] for the T tiles from tile t0; pixels of d outside the image are 0. Rows of d
-// first, into `rowsT` (36 vectors: 6 rows of 6), then its columns into the 36 planes (xi = 6 row + column).
-function inputTransform4(geom: usize, x: usize, t0: i32, T: i32, V: usize, rowsT: usize): void {
+// first, into `partial` (36 vectors: 6 rows of 6), then its columns into the 36 planes (xi = 6 row + column).
+function inputTransform4(geom: usize, x: usize, t0: i32, T: i32, V: usize, partial: usize): void {
   const inH = g(geom, G_IN_H), inW = g(geom, G_IN_W), inC = g(geom, G_IN_C);
   const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W);
   const padTop = g(geom, G_PAD_TOP), padLeft = g(geom, G_PAD_LEFT);
@@ -97,8 +97,8 @@ function inputTransform4(geom: usize, x: usize, t0: i32, T: i32, V: usize, rowsT
     for (let c = 0; c < inC; c += 4) {
       const cOff = <usize>c << 2;
       for (let r = 0; r < 6; r++) {
-        // row r of d through B on its columns: rowsT[r][k], 16 bytes apart
-        const o = rowsT + (<usize>(r * 6) << 4);
+        // row r of d through B on its columns: partial[r][k], 16 bytes apart
+        const o = partial + (<usize>(r * 6) << 4);
         if (inside) {
           const p = image + (<usize>(ih0 + r) * <usize>inW + <usize>iw0) * pixelBytes + cOff;
           inputRow(o, 16, v128.load(p), v128.load(p + pixelBytes), v128.load(p + 2 * pixelBytes),
@@ -112,7 +112,7 @@ function inputTransform4(geom: usize, x: usize, t0: i32, T: i32, V: usize, rowsT
       }
       for (let k = 0; k < 6; k++) {
         // column k through B^T: planes xi = 6 i + k
-        const q = rowsT + (<usize>k << 4);
+        const q = partial + (<usize>k << 4);
         inputRow(out + cOff + xiStride * <usize>k, xiStride * 6, v128.load(q), v128.load(q + 96), v128.load(q + 192),
           v128.load(q + 288), v128.load(q + 384), v128.load(q + 480));
       }
@@ -132,9 +132,10 @@ function inputTransform4(geom: usize, x: usize, t0: i32, T: i32, V: usize, rowsT
   v128.store(o + step * 3, f32x4.add(f32x4.add(q, f32x4.mul(f32x4.splat(8), s)), m5));
 }
 
-// y tiles [t0, t0+T) = act((A^T m A) + bias) from M[xi][t] (outC): rows of m into `rowsT` (6 rows of 4), then
-// its columns into the output; only pixels inside the image are written.
-function outputTransform4(geom: usize, Mx: usize, t0: i32, T: i32, bias: usize, activation: i32, y: usize, rowsT: usize): void {
+// y tiles [t0, t0+T) = act((A^T m A) + bias) from M[xi][t] (outC): rows of m through A into `partial` (vectors
+// 0-23: 6 rows of 4), then its columns through A^T (each column's 4 outputs in vectors 24-27) into the output;
+// only pixels inside the image are written.
+function outputTransform4(geom: usize, Mx: usize, t0: i32, T: i32, bias: usize, activation: i32, y: usize, partial: usize): void {
   const outH = g(geom, G_OUT_H), outW = g(geom, G_OUT_W), outC = g(geom, G_OUT_C);
   const tilesW = (outW + 3) >> 2, tilesH = (outH + 3) >> 2;
   const pixelBytes = <usize>outC << 2;
@@ -151,16 +152,16 @@ function outputTransform4(geom: usize, Mx: usize, t0: i32, T: i32, bias: usize, 
     for (let c = 0; c < outC; c += 4) {
       const cOff = <usize>c << 2;
       for (let i = 0; i < 6; i++) {
-        // row i of m (planes 6i..6i+5) through A on its columns: rowsT[i][k]
+        // row i of m (planes 6i..6i+5) through A on its columns: partial[i][k]
         const p = src + cOff + xiStride * <usize>(6 * i);
         outputSums(v128.load(p), v128.load(p + xiStride), v128.load(p + xiStride * 2), v128.load(p + xiStride * 3),
-          v128.load(p + xiStride * 4), v128.load(p + xiStride * 5), rowsT + (<usize>(i * 4) << 4), 16);
+          v128.load(p + xiStride * 4), v128.load(p + xiStride * 5), partial + (<usize>(i * 4) << 4), 16);
       }
       const bv = bias != 0 ? v128.load(bias + cOff) : zero;
       for (let k = 0; k < cols; k++) {
-        // column k through A^T: output rows 0..3 of column k, into the last 4 vectors of rowsT
-        const q = rowsT + (<usize>k << 4);
-        const col = rowsT + (24 << 4);
+        // column k through A^T: output rows 0..3 of column k, into vectors 24-27
+        const q = partial + (<usize>k << 4);
+        const col = partial + (24 << 4);
         outputSums(v128.load(q), v128.load(q + 64), v128.load(q + 128), v128.load(q + 192), v128.load(q + 256), v128.load(q + 320), col, 16);
         for (let r = 0; r < rows; r++) {
           let v = v128.load(col + (<usize>r << 4));
@@ -181,15 +182,15 @@ export function winograd4ConvForward(geom: usize, x: usize, Up: usize, bias: usi
   const V = scratch;
   const Mx = V + ((36 * planeFloats(T, inC)) << 2);
   const gemmScratch = Mx + ((36 * planeFloats(T, outC)) << 2);
-  const rowsT = gemmScratch + (<usize>gemmScratchFloats() << 2);
+  const partial = gemmScratch + (<usize>gemmScratchFloats() << 2);
   const packed = <usize>packedBFloats(inC, outC) << 2;
   for (let t0 = atomic.add<i32>(counter, 1) * T; t0 < tiles; t0 = atomic.add<i32>(counter, 1) * T) {
     const n = min(T, tiles - t0);
-    inputTransform4(geom, x, t0, n, V, rowsT);
+    inputTransform4(geom, x, t0, n, V, partial);
     for (let xi = 0; xi < 36; xi++) {
       gemmPacked(n, 0, outC, inC, V + ((<usize>xi * planeFloats(n, inC)) << 2), inC, 1, Up + <usize>xi * packed,
         Mx + ((<usize>xi * planeFloats(n, outC)) << 2), outC, false, gemmScratch);
     }
-    outputTransform4(geom, Mx, t0, n, bias, activation, y, rowsT);
+    outputTransform4(geom, Mx, t0, n, bias, activation, y, partial);
   }
 }

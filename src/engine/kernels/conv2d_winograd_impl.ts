@@ -2,7 +2,8 @@
 // GEMM, taken by the forward pass at every batch size (measured faster than im2col on every 3x3 shape of the
 // default model and the Keras CNN, at batch 1 and at batch 128), and by the input gradient, which is such a
 // convolution of dy with the filter flipped (see conv2DBackpropInput). F(4x4,3x3) (asm/winograd4.ts): 4x fewer,
-// taken instead by the forward pass of small batches (reading digits), so training keeps F(2x2,3x3)'s numerics.
+// taken instead by the forward pass of batches up to 16 (reading digits), so training batches (128 by default)
+// keep F(2x2,3x3)'s numerics.
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { TASK_WINOGRAD_BACKPROP_FILTER, TASK_WINOGRAD_FORWARD, TASK_WINOGRAD4_FORWARD, inputOffset, runEngineTask, threadsFor } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
@@ -30,7 +31,8 @@ export function setWinograd4(on: boolean): void {
 
 // F(4x4,3x3)'s transformed filter is 36/16 of F(2x2,3x3)'s: the default model's come to ~4 MB, past the L2.
 // A convolution of fewer 4x4 tiles than the GEMM's 4-row register tile spends more on reading it than it saves
-// in multiplies (the default model's last 3x3 one, 4x4 outputs of 256 channels, at batch 1). Measured on the
+// in multiplies (at batch 1, the default model's second strided 5x5 through space to depth: a 4x4 output, 256
+// input and 64 output channels). Measured on the
 // shipped model, one engine thread, process CPU a digit against F(2x2,3x3) everywhere (scratch A/B, batches
 // 1/2/4/8): with no minimum 0.99/0.90/0.78/0.75x, a minimum of 4 tiles 0.90/0.81/0.76/0.74x, of 9 0.92/0.85/0.80/0.77x.
 const MIN_BIG_TILES = 4;
