@@ -1,7 +1,8 @@
 // Load test of the HTTP API on loopback: `npm run bench -- server [--seconds 10] [--connections 16] [--size 64]`
 // posts 100 different single-digit PNGs (size x size pixels) in turn with autocannon and prints requests/s, p50/p99
-// latency, the server's and the load generator's CPU per request, the model's batch sizes, and the server's RSS and
-// TensorFlow.js tensor count before and after. On a shared machine run it under `setsid`: Linux gives each session
+// latency, the server's and the load generator's CPU per request, how busy its event loop was (the thread that
+// does HTTP and runs the model; near 100% it is the bottleneck, else the image workers are), the model's batch
+// sizes, and the server's RSS and TensorFlow.js tensor count before and after. On a shared machine run it under `setsid`: Linux gives each session
 // an equal share of the CPU whatever its nice value, so other sessions' niced jobs would otherwise take their share.
 // `--requests 100000` sends that many instead, in 5 rounds, printing memory after each: it should stay flat.
 // `--fake-model` answers without a model (HTTP + decoding + vision only); `--processes N`, `--image-workers N` and
@@ -15,6 +16,7 @@
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -141,6 +143,7 @@ export async function main(args: string[]): Promise<void> {
   const served = rounds.reduce((n, r) => n + r.figures.requests, 0);
   log(`server CPU: ${((last.after.cpuMicros - before.cpuMicros) / served / 1000).toFixed(3)} ms per request (all its threads)`);
   log(`load generator CPU (autocannon, this process): ${((generator.user + generator.system) / served / 1000).toFixed(3)} ms per request`);
+  log(describeThreads(before, last.after, processes));
   log(describeBatches(batches));
   log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
   log(`after:  rss ${mb(last.after.rssBytes)} MB, heap ${mb(last.after.heapBytes)} MB, tensors ${last.after.tensors}`);
@@ -174,9 +177,25 @@ interface MemorySample {
   tensors: number;
   cpuMicros: number; // the server process's user + system CPU time so far, all threads
   batches: number[]; // model calls so far by their size in digits: batches[n] calls of n digits
+  wallMs: number; // performance.now() in the (primary) server process
+  eventLoopActiveMs: number; // time its event loop (HTTP and the model) has spent busy so far, summed over processes
+  eventLoopIdleMs: number; // and idle
 }
 
 const MAX_BATCH = 256; // BatchingClassifier's default
+
+/**
+ * Which thread limits the server: "event loop (HTTP and the model) busy 93% of the run; the server used 1.78
+ * cores, so ~0.85 on its other threads". An event loop near 100% is the bottleneck; otherwise the image workers are.
+ */
+function describeThreads(before: MemorySample, after: MemorySample, processes: number): string {
+  const active = after.eventLoopActiveMs - before.eventLoopActiveMs;
+  const idle = after.eventLoopIdleMs - before.eventLoopIdleMs;
+  const busy = active / (active + idle || 1); // the processes' mean
+  const cores = (after.cpuMicros - before.cpuMicros) / 1000 / (after.wallMs - before.wallMs || 1);
+  const loops = processes > 1 ? `${processes} event loops (HTTP and the model) busy ${Math.round(busy * 100)}% on average` : `event loop (HTTP and the model) busy ${Math.round(busy * 100)}%`;
+  return `${loops} of the run; the server used ${cores.toFixed(2)} cores, so ~${Math.max(0, cores - busy * processes).toFixed(2)} on its other threads (image workers, engine threads, GC)`;
+}
 
 /** "model calls: 812, 4.3 digits a call; digits in calls of 1: 5%, 2-3: 20%, ..." */
 function describeBatches(batches: number[]): string {
@@ -252,7 +271,11 @@ function ownSample(): Omit<MemorySample, 'batches'> {
   (globalThis as { gc?: () => void }).gc?.(); // measure live memory, not garbage awaiting collection
   const usage = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount(), cpuMicros: cpu.user + cpu.system };
+  const loop = performance.eventLoopUtilization();
+  return {
+    rssBytes: usage.rss, heapBytes: usage.heapUsed, tensors: tensorCount(), cpuMicros: cpu.user + cpu.system,
+    wallMs: performance.now(), eventLoopActiveMs: loop.active, eventLoopIdleMs: loop.idle,
+  };
 }
 
 /** The primary of `processes` server processes (node:cluster, as `digits serve --processes N`): sums their samples. */
@@ -274,12 +297,14 @@ async function primaryForBenchmark(processes: number): Promise<void> {
           }),
       ),
     );
-    const sum: MemorySample = { ...ownSample(), tensors: 0, batches: new Array(MAX_BATCH + 1).fill(0) };
+    const sum: MemorySample = { ...ownSample(), tensors: 0, batches: new Array(MAX_BATCH + 1).fill(0), eventLoopActiveMs: 0, eventLoopIdleMs: 0 };
     for (const s of samples) {
       sum.rssBytes += s.rssBytes;
       sum.heapBytes += s.heapBytes;
       sum.tensors += s.tensors;
       sum.cpuMicros += s.cpuMicros;
+      sum.eventLoopActiveMs += s.eventLoopActiveMs;
+      sum.eventLoopIdleMs += s.eventLoopIdleMs;
       s.batches.forEach((calls, size) => (sum.batches[size] += calls));
     }
     process.send!({ sample: sum });
