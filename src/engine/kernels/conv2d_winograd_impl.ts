@@ -32,9 +32,9 @@ export function setWinograd4(on: boolean): void {
 // F(4x4,3x3)'s transformed filter is 36/16 of F(2x2,3x3)'s: the default model's come to ~4 MB, past the L2.
 // A convolution of fewer 4x4 tiles than the GEMM's 4-row register tile spends more on reading it than it saves
 // in multiplies (at batch 1, the default model's second strided 5x5 through space to depth: a 4x4 output, 256
-// input and 64 output channels). Measured on the
-// shipped model, one engine thread, process CPU a digit against F(2x2,3x3) everywhere (scratch A/B, batches
-// 1/2/4/8): with no minimum 0.99/0.90/0.78/0.75x, a minimum of 4 tiles 0.90/0.81/0.76/0.74x, of 9 0.92/0.85/0.80/0.77x.
+// input and 64 output channels). Measured on the shipped model, one engine thread, process CPU a digit against
+// F(2x2,3x3) everywhere (scratch A/B, batches 1/2/4/8): with no minimum 0.99/0.90/0.78/0.75x, a minimum of 4
+// tiles 0.90/0.81/0.76/0.74x, of 9 0.92/0.85/0.80/0.77x.
 const MIN_BIG_TILES = 4;
 
 /** The tile a forward Winograd convolution uses: F(4x4,3x3) for small batches with enough tiles. */
