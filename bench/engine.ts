@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { ENGINE_BACKEND, disposeEngine, useEngine } from '../src/engine/index.ts';
 import { setSpaceToDepth } from '../src/engine/kernels/conv2d_space_to_depth_impl.ts';
 import { setWinograd4 } from '../src/engine/kernels/conv2d_winograd_impl.ts';
+import { setFusedBatchNorm } from '../src/engine/layers_batch_norm.ts';
 import { buildModel } from '../src/model/index.ts';
 import { makeTrainStep } from './models.ts';
 import { recordKernels } from './profile.ts';
@@ -53,6 +54,34 @@ function trainingSpeed(arch: string, batch: number, warmup: number, steps: numbe
     }
     return (done * batch * 1000) / (performance.now() - start);
   } finally {
+    train.dispose();
+  }
+}
+
+/**
+ * The default model's training step at batch 128 with one engine path on and off (`setPath`), alternating in
+ * rounds of 2 steps so both see the same machine: images/s each way over `rounds` rounds.
+ */
+function trainingComparison(setPath: (on: boolean) => void, rounds: number): { offRate: number; onRate: number } {
+  const batch = 128;
+  const train = makeTrainStep('default', batch);
+  const time = (on: boolean) => {
+    setPath(on);
+    const start = performance.now();
+    train.step();
+    train.step();
+    return performance.now() - start;
+  };
+  try {
+    time(true), time(false); // warm-up
+    let off = 0, on = 0;
+    for (let r = 0; r < rounds; r++) {
+      on += time(true);
+      off += time(false);
+    }
+    return { offRate: (2 * rounds * batch * 1000) / off, onRate: (2 * rounds * batch * 1000) / on };
+  } finally {
+    setPath(true);
     train.dispose();
   }
 }
@@ -167,6 +196,13 @@ export async function main(args: string[]): Promise<void> {
   // the shipped architecture (no target in the issue): what `digits train` gets
   const defaultTrain = trainingSpeed('default', 128, 2, quick ? 3 : 8, quick ? 0 : 5);
   figures.push({ name: 'default CNN training, batch 128', value: defaultTrain, unit: 'img/s' });
+  // its BatchNorm layers as one operation each (layers_batch_norm.ts) against tfjs's moments and FusedBatchNorm
+  const batchNorm = trainingComparison(setFusedBatchNorm, quick ? 2 : 8);
+  figures.push({
+    name: 'default CNN training, BatchNorm as one op', value: batchNorm.onRate, unit: 'img/s',
+    reference: { backend: "tfjs's BatchNorm ops", value: batchNorm.offRate },
+    note: `${(batchNorm.onRate / batchNorm.offRate).toFixed(2)}x tfjs's BatchNorm ops' rate`,
+  });
 
   // inference: engine, then tfjs wasm on the same model (weights move across)
   const model = buildModel('keras-cnn', { seed: 1 });

@@ -7,6 +7,7 @@ import { ENGINE_KERNELS } from './kernels/index.ts';
 import { registerReluGradient } from './kernels/ReluGrad.ts';
 import { registerBatchNormGradients } from './kernels/BatchNormGrad.ts';
 import { registerSquareGradient } from './kernels/SquareGrad.ts';
+import { replaceBatchNormTrainingCall } from './layers_batch_norm.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
@@ -75,4 +76,5 @@ export function registerEngineBackend(): void {
   registerReluGradient();
   registerBatchNormGradients();
   registerSquareGradient();
+  replaceBatchNormTrainingCall();
 }

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ENGINE_BACKEND, useEngine } from '../../src/engine/index.ts';
 import { BATCH_NORM_GRAD_SUMS } from '../../src/engine/kernels/BatchNormGrad.ts';
+import { BATCH_NORM_GRAD_INPUT, batchNormInTraining } from '../../src/engine/kernels/BatchNormTraining.ts';
 import { SQUARE_GRAD } from '../../src/engine/kernels/SquareGrad.ts';
-import { compareWithCpu, randn } from './helpers.ts';
+import { compareWithCpu, countKernelCalls, randn } from './helpers.ts';
 import type { Compared } from './helpers.ts';
 
 const SHAPES: number[][] = [[1, 3, 5, 1], [5, 7, 3, 3], [5, 9, 11, 32], [1, 13, 7, 32]];
@@ -126,8 +127,64 @@ function batchNormModelGradients(batch: number, channels: number): tf.Tensor[] {
 test('a conv + BatchNorm + dense model has the gradients and moving statistics of tfjs cpu, through the engine kernels', async () => {
   await useEngine({ threads: 2 });
   for (const [batch, channels] of [[1, 3], [5, 1], [5, 32]]) {
-    const { calls } = await compareWithCpu(`batch ${batch}, ${channels} channels`, () => batchNormModelGradients(batch, channels), 2e-5, BATCH_NORM_GRAD_SUMS);
-    assert.equal(calls, 1, 'the engine gradient ran');
+    const { calls } = await compareWithCpu(`batch ${batch}, ${channels} channels`, () => batchNormModelGradients(batch, channels), 2e-5, BATCH_NORM_GRAD_INPUT);
+    assert.equal(calls, 1, 'the layer trained through batchNormInTraining');
+  }
+  // in inference the layer keeps tfjs's own call: the moving statistics, no batch mean
+  const { calls } = await compareWithCpu('BatchNorm in inference', () => {
+    const model = tinyBatchNormModel(4);
+    const y = model.apply(randn([5, 9, 7, 3], 22), { training: false }) as tf.Tensor;
+    const out = y.clone();
+    model.dispose();
+    return out;
+  }, 1e-5, 'Mean');
+  assert.equal(calls, 0, 'no batch moments in inference');
+});
+
+test('batchNormInTraining: y, mean, variance and the gradients to x, scale and offset equal tfjs moments + batchNorm on cpu', async () => {
+  await useEngine({ threads: 2 });
+  let seed = 40;
+  for (const shape of [...SHAPES, BIG, [7, 16], [1, 1, 1, 5]]) {
+    const C = shape[shape.length - 1];
+    const s = seed++;
+    const inputs = () => ({
+      // a mean far from 0 next to a small spread: the variance must not come from E[x^2] - E[x]^2 in f32
+      x: randn(shape, s).add(tf.linspace(-3, 20, C)), scale: randn([C], s + 100), offset: randn([C], s + 200), dy: randn(shape, s + 300),
+    });
+    const leading = shape.slice(0, -1).map((_, i) => i);
+    const reference = () => {
+      const { x, scale, offset, dy } = inputs();
+      const f = (xs: tf.Tensor, sc: tf.Tensor, of: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xs, leading);
+        return tf.batchNorm(xs, mean, variance, of, sc, 1e-3);
+      };
+      const { mean, variance } = tf.moments(x, leading);
+      const grads = tf.grads((xs: tf.Tensor, sc: tf.Tensor, of: tf.Tensor) => f(xs, sc, of).mul(dy).sum())([x, scale, offset]);
+      return [f(x, scale, offset), mean, variance, ...grads];
+    };
+    const fused = () => {
+      const { x, scale, offset, dy } = inputs();
+      const [y, mean, variance] = batchNormInTraining(x, scale, offset, 1e-3);
+      const grads = tf.grads((xs: tf.Tensor, sc: tf.Tensor, of: tf.Tensor) => batchNormInTraining(xs, sc, of, 1e-3)[0].mul(dy).sum())([x, scale, offset]);
+      return [y, mean, variance, ...grads];
+    };
+    await tf.setBackend('cpu');
+    const cpu = tf.tidy(() => reference().map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array })));
+    await tf.setBackend(ENGINE_BACKEND);
+    const before = tf.memory().numTensors;
+    const { result, calls } = countKernelCalls(BATCH_NORM_GRAD_INPUT, () => tf.tidy(() => fused().map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }))));
+    assert.equal(calls, 1, `[${shape}]: dx by the engine kernel`);
+    assert.equal(tf.memory().numTensors, before, `[${shape}]: no tensor left behind`);
+    const names = ['y', 'mean', 'variance', 'dx', 'dscale', 'doffset'];
+    result.forEach((r, i) => {
+      assert.deepEqual(r.shape, cpu[i].shape, `[${shape}] ${names[i]} shape`);
+      let scaleOf = 0.1, worst = 0; // a floor: with one row dx is 0, as a * dy - a * dy rounded
+      r.values.forEach((v, j) => {
+        scaleOf = Math.max(scaleOf, Math.abs(cpu[i].values[j]));
+        worst = Math.max(worst, Math.abs(v - cpu[i].values[j]));
+      });
+      assert.ok(worst <= 2e-4 * scaleOf, `[${shape}] ${names[i]}: off by ${worst} (largest ${scaleOf})`);
+    });
   }
 });
 
@@ -138,6 +195,11 @@ test('batch normalisation kernels and gradients give the same bits on 1 and 2 th
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     return [mean, variance, tf.tile(mean.reshape([1, 1, 1, C]), [BIG[0], BIG[1], BIG[2], 1]),
       tf.batchNorm(x, mean, variance, randn([C], 4), randn([C], 5), 1e-3)];
+  });
+  await assertSameOnOneAndTwoThreads('batchNormInTraining and its gradients', () => {
+    const x = randn(BIG, 10), offset = randn([C], 11), scale = randn([C], 12), dy = randn(BIG, 13);
+    const f = (xs: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => batchNormInTraining(xs, s, o, 1e-3)[0].mul(dy).sum();
+    return [...batchNormInTraining(x, scale, offset, 1e-3), ...tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, offset, scale])];
   });
   await assertSameOnOneAndTwoThreads('gradients of a BatchNorm layer', () => {
     const x = randn(BIG, 6), offset = randn([C], 7), scale = randn([C], 8), dy = randn(BIG, 9);

@@ -232,6 +232,21 @@ const makers: Record<string, CaseMaker> = {
       },
     };
   },
+  EngineBatchNormGradInput: (rng, seed) => {
+    // reached as training reaches it: a BatchNorm layer in training, the engine's one operation against tfjs's ops
+    const C = pick(rng, [1, 3, randInt(rng, 2, 70)]);
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 9), C];
+    return {
+      what: `BatchNorm layer in training, x's gradient ${shape}`, rtol: 1e-4,
+      op: () => {
+        const layer = tf.layers.batchNormalization();
+        const dy = randn(shape, seed + 1);
+        const [dx] = tf.grads((x: tf.Tensor) => (layer.apply(x, { training: true }) as tf.Tensor).mul(dy).sum())([randn(shape, seed).mul(2).add(1)]);
+        layer.dispose();
+        return dx;
+      },
+    };
+  },
 };
 
 function binaryCase(name: string, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, rng: () => number, seed: number): KernelCase {

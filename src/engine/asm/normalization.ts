@@ -98,3 +98,28 @@ export function batchNormGradShare(x: usize, dy: usize, mean: usize, rows: i32, 
     }
   }
 }
+
+/**
+ * out rows [r0, r1) of (rows,C) = a * dy + b * (x - mean) + d, per channel: batch normalisation's input
+ * gradient through the batch's own mean and variance, in one pass. With inv = 1/sqrt(variance + epsilon),
+ * N rows and the sums S1 = sum of dy, S2 = sum of dy * (x - mean): a = scale * inv,
+ * b = -scale * inv^3 * S2 / N, d = -scale * inv * S1 / N (computed once per channel by the caller).
+ */
+export function batchNormGradInputRows(x: usize, dy: usize, mean: usize, a: usize, b: usize, d: usize, out: usize, C: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const o = (<usize>r * <usize>C) << 2;
+    const xr = x + o, gr = dy + o, yr = out + o;
+    let j = 0;
+    for (; j + 4 <= C; j += 4) {
+      const c = <usize>j << 2;
+      const centred = f32x4.sub(v128.load(xr + c), v128.load(mean + c));
+      const v = f32x4.add(f32x4.mul(v128.load(gr + c), v128.load(a + c)), f32x4.mul(centred, v128.load(b + c)));
+      v128.store(yr + c, f32x4.add(v, v128.load(d + c)));
+    }
+    for (; j < C; j++) {
+      const c = <usize>j << 2;
+      const centred = load<f32>(xr + c) - load<f32>(mean + c);
+      store<f32>(yr + c, load<f32>(gr + c) * load<f32>(a + c) + centred * load<f32>(b + c) + load<f32>(d + c));
+    }
+  }
+}

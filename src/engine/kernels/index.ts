@@ -19,6 +19,7 @@ import { tileConfig } from './Tile.ts';
 import { squareGradConfig } from './SquareGrad.ts';
 import { fusedBatchNormConfig } from './FusedBatchNorm.ts';
 import { batchNormGradSumsConfig } from './BatchNormGrad.ts';
+import { batchNormGradInputConfig } from './BatchNormTraining.ts';
 import { maxPoolConfig } from './pool_max.ts';
 import { maxPoolGradConfig } from './pool_max_grad.ts';
 import { avgPoolConfig } from './pool_avg.ts';
@@ -47,6 +48,7 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   squareGradConfig,
   fusedBatchNormConfig,
   batchNormGradSumsConfig,
+  batchNormGradInputConfig,
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolConfig,

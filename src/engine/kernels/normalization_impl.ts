@@ -3,7 +3,7 @@
 // are summed in SHARES fixed row ranges (whatever the thread count), so 1 and 2 threads give the same bits.
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  TASK_BATCH_NORM, TASK_BATCH_NORM_GRAD_SUMS, TASK_MEAN_LEADING, TASK_REPEAT_ROWS, allocOutput, engineRuntime, f32Bits,
+  TASK_BATCH_NORM, TASK_BATCH_NORM_GRAD_INPUT, TASK_BATCH_NORM_GRAD_SUMS, TASK_MEAN_LEADING, TASK_REPEAT_ROWS, allocOutput, engineRuntime, f32Bits,
   inputOffset, runEngineTask,
 } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
@@ -77,6 +77,26 @@ export function engineBatchNormGradSums(x: Float32Array, dy: Float32Array, C: nu
   const result = allocOutput(rt, 2 * C);
   runEngineTask(rt, TASK_BATCH_NORM_GRAD_SUMS, [xPtr, dyPtr, meanPtr, x.length / C, C, acc, SHARES], threadsFor(rt, x.length));
   rt.exports.reduceShares(acc, SHARES, 2 * C, result.ptr);
+  const out = result.values();
+  rt.arena.reset();
+  return out;
+}
+
+/**
+ * Batch normalisation's input gradient through the batch's own moments: dx (rows,C) = a * dy + b * (x - mean) + d
+ * per channel (asm batchNormGradInputRows says what a, b and d are).
+ */
+export function engineBatchNormGradInput(
+  x: Float32Array, dy: Float32Array, C: number, mean: Float64Array, a: Float64Array, b: Float64Array, d: Float64Array,
+): Float32Array {
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const xPtr = inputOffset(rt, x);
+  const dyPtr = inputOffset(rt, dy);
+  const result = allocOutput(rt, x.length);
+  const [meanPtr, aPtr, bPtr, dPtr] = [mean, a, b, d].map((v) => channelVector(rt, v));
+  const rows = x.length / C;
+  runEngineTask(rt, TASK_BATCH_NORM_GRAD_INPUT, [xPtr, dyPtr, meanPtr, aPtr, bPtr, dPtr, result.ptr, C, rows, chunkRows(C)], threadsFor(rt, x.length));
   const out = result.values();
   rt.arena.reset();
   return out;
