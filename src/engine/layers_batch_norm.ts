@@ -4,9 +4,9 @@
 // on the engine, in training, for the default layout (channels last, scaled and centred); every other case
 // (inference, other backends, other axes) runs tfjs's own call unchanged. The moving averages are updated as
 // tfjs does.
-import { getBackend, mul, sub, tidy } from '@tensorflow/tfjs-core';
+import { getBackend, mul, serialization, sub, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-layers'; // registers BatchNormalization's class
 import { ENGINE_BACKEND } from './backend_name.ts';
 import { batchNormInTraining } from './kernels/BatchNormTraining.ts';
 
@@ -66,7 +66,10 @@ function fusedCall(this: BatchNormLayer, inputs: Tensor | Tensor[], kwargs: { tr
 /** Sends BatchNormalization layers in training on the engine through batchNormInTraining (once). */
 export function replaceBatchNormTrainingCall(): void {
   if (tfjsCall) return;
-  const proto = Object.getPrototypeOf(layers.batchNormalization({})) as { call: Call };
+  // the registered class, not a layer made to find it: making one would use up a layer name
+  const registered = serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
+  if (!registered) return; // tfjs-layers without it: nothing to replace
+  const proto = registered[0].prototype as unknown as { call: Call };
   tfjsCall = proto.call;
   proto.call = fusedCall;
 }
