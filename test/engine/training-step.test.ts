@@ -1,6 +1,7 @@
 // One full training step of the classic Keras MNIST CNN (seeded weights and dropout, a fixed random batch)
 // gives the same loss and the same gradient for every weight on the engine as on tfjs cpu. Batch 3: tfjs
 // cpu needs ~2 s per image for this model's backward pass.
+// The default model (BatchNorm, strided 5x5 convolutions) is checked the same way.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -34,5 +35,22 @@ test('a Keras MNIST CNN training step gives the same loss and gradients on the e
   const [loss, ...grads] = engine;
   assert.ok(Number.isFinite(loss.values[0]) && loss.values[0] > 0, `loss ${loss.values[0]}`);
   assert.equal(grads.length, 8, 'two conv and two dense layers, kernel and bias each');
+  for (const [i, g] of grads.entries()) assert.ok(g.values.some((v) => v !== 0), `gradient ${i} is not all zero`);
+});
+
+test('a default-model training step gives the loss and gradients of tfjs cpu (BatchNorm as one operation, small-batch conv paths)', async () => {
+  // batch 3: the forward 3x3 convolutions take F(4x4,3x3) and the strided 5x5 ones space to depth (batches up
+  // to 16), the input gradients F(2x2,3x3), and the BatchNorm layers batchNormInTraining. 2e-3 of each tensor's
+  // largest value: this step is sensitive (scaling the batch's pixels by 1 +- 1e-6 moves its gradients by up to
+  // 6e-3 at batch 8, a unit crossing zero), and F(4x4,3x3)'s rounding, ~10x F(2x2,3x3)'s, moves them by 6e-4 here;
+  // a wrong gradient term moves them by over 5e-2.
+  await useEngine({ threads: 2 });
+  const before = tf.memory().numTensors;
+  const { engine, calls } = await compareWithCpu('default loss and gradients', () => lossAndGradients('default'), 2e-3, 'EngineBatchNormGradInput');
+  assert.equal(calls, 7, 'each of the seven BatchNorm layers through the one operation');
+  assert.equal(tf.memory().numTensors, before, 'the step leaves no tensors behind');
+  const [loss, ...grads] = engine;
+  assert.ok(Number.isFinite(loss.values[0]) && loss.values[0] > 0, `loss ${loss.values[0]}`);
+  assert.equal(grads.length, 30, 'seven conv layers (kernel, bias) with BatchNorm (gamma, beta), and the dense layer');
   for (const [i, g] of grads.entries()) assert.ok(g.values.some((v) => v !== 0), `gradient ${i} is not all zero`);
 });
