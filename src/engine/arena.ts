@@ -51,6 +51,10 @@ export class Arena {
     return new Float32Array(this.buffer, ptr, length);
   }
 
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.buffer, ptr, length);
+  }
+
   i32(ptr: number, length: number): Int32Array {
     return new Int32Array(this.buffer, ptr, length);
   }

@@ -148,8 +148,8 @@ test('batchNormInTraining: y, mean, variance and the gradients to x, scale and o
     const C = shape[shape.length - 1];
     const s = seed++;
     const inputs = () => ({
-      // a mean far from 0 next to a small spread: the variance must not come from E[x^2] - E[x]^2 in f32
-      x: randn(shape, s).add(tf.linspace(-3, 20, C)), scale: randn([C], s + 100), offset: randn([C], s + 200), dy: randn(shape, s + 300),
+      // means up to 300 next to a spread of 1: the variance must not come from E[x^2] - E[x]^2 in f32
+      x: randn(shape, s).add(tf.linspace(-3, 300, C)), scale: randn([C], s + 100), offset: randn([C], s + 200), dy: randn(shape, s + 300),
     });
     const leading = shape.slice(0, -1).map((_, i) => i);
     const reference = () => {

@@ -232,6 +232,20 @@ const makers: Record<string, CaseMaker> = {
       },
     };
   },
+  EngineMoments: (rng, seed) => {
+    // reached as training reaches it: a BatchNorm layer's output in training, normalised by the batch's moments
+    const C = pick(rng, [1, 3, randInt(rng, 2, 70)]);
+    const shape = [randInt(rng, 1, 5), randInt(rng, 1, 9), randInt(rng, 1, 9), C];
+    return {
+      what: `BatchNorm layer in training, output ${shape}`, rtol: 1e-5,
+      op: () => {
+        const layer = tf.layers.batchNormalization();
+        const y = (layer.apply(randn(shape, seed).mul(3).add(2), { training: true }) as tf.Tensor).clone();
+        layer.dispose();
+        return y;
+      },
+    };
+  },
   EngineBatchNormGradInput: (rng, seed) => {
     // reached as training reaches it: a BatchNorm layer in training, the engine's one operation against tfjs's ops
     const C = pick(rng, [1, 3, randInt(rng, 2, 70)]);

@@ -123,3 +123,33 @@ export function batchNormGradInputRows(x: usize, dy: usize, mean: usize, a: usiz
     }
   }
 }
+
+/**
+ * Share `share` of `shares` of the per-channel moments' sums, in f64: acc (2,C) = [sum of x, sum of x^2] over
+ * its rows of x (rows,C). Each x is promoted before it is squared, so the squares are exact and the variance
+ * E[x^2] - E[x]^2 loses only f64 digits to cancellation.
+ */
+export function momentsShare(x: usize, rows: i32, C: i32, acc: usize, share: i32, shares: i32): void {
+  const r0 = <i32>((<i64>rows * share) / shares), r1 = <i32>((<i64>rows * (share + 1)) / shares);
+  memory.fill(acc, 0, <usize>C << 4);
+  const accSq = acc + (<usize>C << 3);
+  for (let r = r0; r < r1; r++) {
+    const o = x + ((<usize>r * <usize>C) << 2);
+    let j = 0;
+    for (; j + 4 <= C; j += 4) {
+      const v = v128.load(o + (<usize>j << 2));
+      const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      const p = acc + (<usize>j << 3), q = accSq + (<usize>j << 3);
+      v128.store(p, f64x2.add(v128.load(p), lo));
+      v128.store(p, f64x2.add(v128.load(p, 16), hi), 16);
+      v128.store(q, f64x2.add(v128.load(q), f64x2.mul(lo, lo)));
+      v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(hi, hi)), 16);
+    }
+    for (; j < C; j++) {
+      const v = <f64>load<f32>(o + (<usize>j << 2));
+      const p = acc + (<usize>j << 3), q = accSq + (<usize>j << 3);
+      store<f64>(p, load<f64>(p) + v);
+      store<f64>(q, load<f64>(q) + v * v);
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { adadeltaRange, adamRange } from './optimizers';
 import { binaryRange, reluGradRange, unaryRange } from './elementwise';
 import { winogradBackpropFilter, winogradConvForward } from './winograd';
 import { winograd4ConvForward } from './winograd4';
-import { batchNormGradInputRows, batchNormGradShare, batchNormRows, meanLeadingShare, repeatRows } from './normalization';
+import { batchNormGradInputRows, batchNormGradShare, batchNormRows, meanLeadingShare, momentsShare, repeatRows } from './normalization';
 
 export const TASK_GEMM = 1; // M N K A rsA csA Bp C ldc accumulate scratchBase scratchStride chunk splitColumns
 export const TASK_PACK_B = 2; // K N B rsB csB dst
@@ -31,6 +31,7 @@ export const TASK_BATCH_NORM = 18; // x mean factor offset out C rows chunkRows
 export const TASK_BATCH_NORM_GRAD_SUMS = 19; // x dy mean rows C accBase shares: a unit is a share, acc (shares,2,C) f64
 export const TASK_WINOGRAD4_FORWARD = 20; // geom x Up bias activation y T scratchBase scratchStride
 export const TASK_BATCH_NORM_GRAD_INPUT = 21; // x dy mean a b d out C rows chunkRows
+export const TASK_MOMENTS = 22; // x rows C accBase shares: a unit is a share, acc (shares,2,C) f64
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -158,6 +159,11 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     for (let r = nextUnit(task) * chunk; r < rows; r = nextUnit(task) * chunk) {
       batchNormGradInputRows(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), <usize>arg(task, 3), <usize>arg(task, 4), <usize>arg(task, 5),
         <usize>arg(task, 6), arg(task, 7), r, min(rows, r + chunk));
+    }
+  } else if (kind == TASK_MOMENTS) {
+    const C = arg(task, 2), shares = arg(task, 4);
+    for (let s = nextUnit(task); s < shares; s = nextUnit(task)) {
+      momentsShare(<usize>arg(task, 0), arg(task, 1), C, <usize>arg(task, 3) + ((<usize>s * <usize>C) << 4), s, shares);
     }
   } else if (kind == TASK_ADAM) {
     const n = arg(task, 7), chunk = arg(task, 8);

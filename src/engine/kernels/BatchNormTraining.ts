@@ -2,16 +2,40 @@
 // with the batch's own per-channel mean and variance, and its gradient through them. tfjs builds the same from
 // moments (Mean, Sub, Square, Mean) and FusedBatchNorm, whose gradients add Tiles, Square's gradient, a Sum
 // and two Adds of x's three gradients: ~12 full-size passes a layer. Here: forward, the mean, the gradient sums
-// with dy = x (for the variance) and the normalisation; backward, the gradient sums and one pass for dx.
+// and the variance in one pass (EngineMoments), then the normalisation; backward, the gradient sums and one
+// pass for dx (EngineBatchNormGradInput).
 // Channels are the last axis and the moments are over all the others (tfjs-layers' BatchNormalization with its
 // default axis); layers_batch_norm.ts sends such layers here when the engine is the backend.
-import { FusedBatchNorm, customGrad, engine, mean as meanOf, tensor } from '@tensorflow/tfjs-core';
+import { FusedBatchNorm, customGrad, engine, tensor } from '@tensorflow/tfjs-core';
 import type { GradSaveFunc, KernelConfig, KernelFunc, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ENGINE_BACKEND } from '../backend_name.ts';
 import { BATCH_NORM_GRAD_SUMS } from './BatchNormGrad.ts';
 import { float32Values } from './matmul_impl.ts';
-import { engineBatchNormGradInput } from './normalization_impl.ts';
+import { engineBatchNormGradInput, engineMoments } from './normalization_impl.ts';
+
+/** The engine's own kernel name: (2,C) = [mean, variance (biased)] per channel over every axis but the last. */
+export const MOMENTS = 'EngineMoments';
+
+export function moments(args: { inputs: { x: TensorInfo }; backend: MathBackendCPU }): TensorInfo {
+  const { inputs, backend } = args;
+  const x = float32Values(backend, inputs.x);
+  const C = inputs.x.shape[inputs.x.shape.length - 1] ?? 0;
+  if (!x || C === 0 || x.length === 0 || x.length % C !== 0) {
+    throw new Error(`${MOMENTS}: needs a non-empty float32 x with channels on its last axis; got [${inputs.x.shape}] ${inputs.x.dtype}`);
+  }
+  const { mean, variance } = engineMoments(x, C);
+  const out = new Float32Array(2 * C);
+  out.set(mean);
+  out.set(variance, C);
+  return backend.makeTensorInfo([2, C], 'float32', out);
+}
+
+export const momentsConfig: KernelConfig = {
+  kernelName: MOMENTS,
+  backendName: ENGINE_BACKEND,
+  kernelFunc: moments as unknown as KernelFunc,
+};
 
 /** The engine's own kernel name: dx from x, dy and (4,C) coefficients [mean, a, b, d] (asm batchNormGradInputRows). */
 export const BATCH_NORM_GRAD_INPUT = 'EngineBatchNormGradInput';
@@ -50,14 +74,13 @@ function gradSums(x: Tensor, dy: Tensor, mean: Tensor): Float32Array {
 export function batchNormInTraining(x: Tensor, scale: Tensor, offset: Tensor, epsilon: number): [Tensor, Tensor, Tensor] {
   const C = x.shape[x.rank - 1] ?? 0;
   const N = x.size / C;
-  const mean = meanOf(x, x.shape.slice(0, -1).map((_, i) => i));
-  // sum of x * (x - m) = sum of (x - m)^2 + m * (sum of x - N m): the variance from the engine's gradient sums
-  const s = gradSums(x, x, mean);
-  const m = mean.dataSync();
-  const varianceValues = Float64Array.from({ length: C }, (_, c) => Math.max(0, (s[C + c] - m[c] * (s[c] - N * m[c])) / N));
-  const variance = tensor(Float32Array.from(varianceValues), [C]);
+  const stats = engine().runKernel(MOMENTS, { x } as unknown as NamedTensorMap) as Tensor;
+  const values = stats.dataSync() as Float32Array;
+  stats.dispose();
+  const m = values.slice(0, C);
+  const mean = tensor(m, [C]), variance = tensor(values.slice(C), [C]);
   const scaleValues = Float64Array.from(scale.dataSync());
-  const inv = Float64Array.from(variance.dataSync(), (v) => 1 / Math.sqrt(v + epsilon));
+  const inv = Float64Array.from(values.subarray(C), (v) => 1 / Math.sqrt(v + epsilon));
   const normalise = customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [xIn, scaleIn, offsetIn, save] = args as [Tensor, Tensor, Tensor, GradSaveFunc];
     save([xIn]);

@@ -19,7 +19,7 @@ import { tileConfig } from './Tile.ts';
 import { squareGradConfig } from './SquareGrad.ts';
 import { fusedBatchNormConfig } from './FusedBatchNorm.ts';
 import { batchNormGradSumsConfig } from './BatchNormGrad.ts';
-import { batchNormGradInputConfig } from './BatchNormTraining.ts';
+import { batchNormGradInputConfig, momentsConfig } from './BatchNormTraining.ts';
 import { maxPoolConfig } from './pool_max.ts';
 import { maxPoolGradConfig } from './pool_max_grad.ts';
 import { avgPoolConfig } from './pool_avg.ts';
@@ -49,6 +49,7 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   fusedBatchNormConfig,
   batchNormGradSumsConfig,
   batchNormGradInputConfig,
+  momentsConfig,
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolConfig,

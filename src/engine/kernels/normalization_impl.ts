@@ -3,7 +3,7 @@
 // are summed in SHARES fixed row ranges (whatever the thread count), so 1 and 2 threads give the same bits.
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  TASK_BATCH_NORM, TASK_BATCH_NORM_GRAD_INPUT, TASK_BATCH_NORM_GRAD_SUMS, TASK_MEAN_LEADING, TASK_REPEAT_ROWS, allocOutput, engineRuntime, f32Bits,
+  TASK_BATCH_NORM, TASK_BATCH_NORM_GRAD_INPUT, TASK_BATCH_NORM_GRAD_SUMS, TASK_MEAN_LEADING, TASK_MOMENTS, TASK_REPEAT_ROWS, allocOutput, engineRuntime, f32Bits,
   inputOffset, runEngineTask,
 } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
@@ -80,6 +80,32 @@ export function engineBatchNormGradSums(x: Float32Array, dy: Float32Array, C: nu
   const out = result.values();
   rt.arena.reset();
   return out;
+}
+
+/**
+ * Per-channel mean and (biased) variance of x (rows,C) in one pass: f64 sums of x and of x^2 per share (asm
+ * momentsShare), added in share order here, so E[x^2] - E[x]^2 cancels in f64, not f32.
+ */
+export function engineMoments(x: Float32Array, C: number): { mean: Float64Array; variance: Float64Array } {
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const xPtr = inputOffset(rt, x);
+  const acc = rt.arena.alloc(SHARES * 2 * C * 8);
+  const rows = x.length / C;
+  runEngineTask(rt, TASK_MOMENTS, [xPtr, rows, C, acc, SHARES], threadsFor(rt, x.length));
+  const sums = rt.arena.f64(acc, SHARES * 2 * C);
+  const mean = new Float64Array(C), variance = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let s1 = 0, s2 = 0;
+    for (let k = 0; k < SHARES; k++) {
+      s1 += sums[k * 2 * C + c];
+      s2 += sums[k * 2 * C + C + c];
+    }
+    mean[c] = s1 / rows;
+    variance[c] = Math.max(0, s2 / rows - mean[c] * mean[c]);
+  }
+  rt.arena.reset();
+  return { mean, variance };
 }
 
 /**
