@@ -1,9 +1,9 @@
 // Batch normalisation in training as one operation: y = (x - mean) * scale / sqrt(variance + epsilon) + offset
 // with the batch's own per-channel mean and variance, and its gradient through them. tfjs builds the same from
 // moments (Mean, Sub, Square, Mean) and FusedBatchNorm, whose gradients add Tiles, Square's gradient, a Sum
-// and two Adds of x's three gradients: ~12 full-size passes a layer. Here: forward, the mean, the gradient sums
-// and the variance in one pass (EngineMoments), then the normalisation; backward, the gradient sums and one
-// pass for dx (EngineBatchNormGradInput).
+// and two Adds of x's three gradients: ~12 full-size passes a layer. Here: forward, the mean and the variance
+// in one pass (EngineMoments), then the normalisation; backward, the gradient sums and one pass for dx
+// (EngineBatchNormGradInput).
 // Channels are the last axis and the moments are over all the others (tfjs-layers' BatchNormalization with its
 // default axis); layers_batch_norm.ts sends such layers here when the engine is the backend.
 import { FusedBatchNorm, customGrad, engine, tensor } from '@tensorflow/tfjs-core';
