@@ -1,6 +1,7 @@
 // Batch normalisation on the engine (Mean over leading axes, Tile of a per-channel vector, Square,
-// FusedBatchNorm, and the gradients the engine registers for FusedBatchNorm and Mean) against tfjs cpu, on odd
-// shapes: odd heights and widths, channels 1, 3, 32, batches 1 and 5; the same bits on 1 and 2 threads.
+// FusedBatchNorm, the gradients the engine registers for FusedBatchNorm and Mean, and batchNormInTraining, the
+// layer's training path) against tfjs cpu, on odd shapes: odd heights and widths, channels 1, 3, 32, batches 1
+// and 5; the same bits on 1 and 2 threads.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,7 @@
 // Batch normalisation's kernels on NHWC activations seen as (rows, C): per-channel means over the leading
 // axes (tfjs's moments), the broadcast of a (C) vector to every row (Tile in the gradient), the per-channel
-// normalisation itself, and the two per-channel sums its gradient needs. Memory-bound: one pass each.
+// normalisation itself, the two per-channel sums its gradient needs, and for training as one operation the
+// moments in one pass and the input gradient through them. Memory-bound: one pass each.
 // Reductions run in a fixed number of shares of contiguous rows, each with its own f64 accumulators, added
 // in share order at the end: the same bits on any thread count.
 

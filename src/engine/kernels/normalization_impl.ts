@@ -1,5 +1,6 @@
 // Batch normalisation's kernels in wasm (asm/normalization.ts) on (rows, C) views of NHWC tensors: per-channel
-// means, a (C) vector repeated down the rows, the normalisation, and its gradient's per-channel sums. Reductions
+// means, a (C) vector repeated down the rows, the normalisation, its gradient's per-channel sums, and for
+// BatchNormTraining.ts the one-pass moments and the one-pass input gradient through them. Reductions
 // are summed in SHARES fixed row ranges (whatever the thread count), so 1 and 2 threads give the same bits.
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
