@@ -14,6 +14,7 @@ import { ENGINE_BACKEND, disposeEngine, useEngine } from '../src/engine/index.ts
 import { setSpaceToDepth } from '../src/engine/kernels/conv2d_space_to_depth_impl.ts';
 import { setWinograd4 } from '../src/engine/kernels/conv2d_winograd_impl.ts';
 import { setFusedBatchNorm } from '../src/engine/layers_batch_norm.ts';
+import { setFusedConv2DTraining } from '../src/engine/layers_conv2d.ts';
 import { buildModel } from '../src/model/index.ts';
 import { makeTrainStep } from './models.ts';
 import { recordKernels } from './profile.ts';
@@ -202,6 +203,13 @@ export async function main(args: string[]): Promise<void> {
     name: 'default CNN training, BatchNorm as one op', value: batchNorm.onRate, unit: 'img/s',
     reference: { backend: "tfjs's BatchNorm ops", value: batchNorm.offRate },
     note: `${(batchNorm.onRate / batchNorm.offRate).toFixed(2)}x tfjs's BatchNorm ops' rate`,
+  });
+  // its conv layers' bias and relu in the convolution (layers_conv2d.ts) against tfjs's conv, Add and Relu ops
+  const convBiasRelu = trainingComparison(setFusedConv2DTraining, quick ? 2 : 8);
+  figures.push({
+    name: 'default CNN training, conv + bias + relu as one op', value: convBiasRelu.onRate, unit: 'img/s',
+    reference: { backend: "tfjs's conv, Add and Relu ops", value: convBiasRelu.offRate },
+    note: `${(convBiasRelu.onRate / convBiasRelu.offRate).toFixed(2)}x tfjs's ops' rate`,
   });
 
   // inference: engine, then tfjs wasm on the same model (weights move across)

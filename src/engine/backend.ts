@@ -8,6 +8,8 @@ import { registerReluGradient } from './kernels/ReluGrad.ts';
 import { registerBatchNormGradients } from './kernels/BatchNormGrad.ts';
 import { registerSquareGradient } from './kernels/SquareGrad.ts';
 import { replaceBatchNormTrainingCall } from './layers_batch_norm.ts';
+import { replaceConv2DTrainingCall } from './layers_conv2d.ts';
+import { registerConv2DBiasReluGradient } from './kernels/Conv2DBiasRelu.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
@@ -76,5 +78,7 @@ export function registerEngineBackend(): void {
   registerReluGradient();
   registerBatchNormGradients();
   registerSquareGradient();
+  registerConv2DBiasReluGradient();
   replaceBatchNormTrainingCall();
+  replaceConv2DTrainingCall();
 }

@@ -16,7 +16,7 @@ export { engineAdam, EngineAdamOptimizer } from './adam.ts';
 export { engineAdadelta, EngineAdadeltaOptimizer } from './adadelta.ts';
 
 /** Bumped when the kernels' numerics or the module change. */
-export const ENGINE_VERSION = '0.5.0';
+export const ENGINE_VERSION = '0.6.0';
 
 export interface EngineOptions {
   /** Threads for big kernels (the caller plus threads-1 workers); default: every core. 1 = no workers. */

@@ -177,6 +177,16 @@ const makers: Record<string, CaseMaker> = {
     const shape = pick(rng, [[randInt(rng, 1, 5), randInt(rng, 1, 40)], [randInt(rng, 1, 3), randInt(rng, 1, 9), randInt(rng, 1, 9), randInt(rng, 1, 33)]]);
     return { what: `relu gradient ${shape}`, rtol: EXACT_RTOL, op: () => tf.grad((x: tf.Tensor) => tf.relu(x))(randn(shape, seed), randn(shape, seed + 1)) };
   },
+  EngineConv2DBiasRelu: (rng, seed) => {
+    // reached as training reaches it: a Conv2D layer with bias and relu in training
+    const c = convShape(rng);
+    return { what: `conv2d layer (bias, relu) in training ${JSON.stringify(c)}`, rtol: GEMM_RTOL, op: () => convLayerInTraining(c, seed)[0] };
+  },
+  EngineReluGradBias: (rng, seed) => {
+    // reached as training reaches it: that layer's gradients to its input, kernel and bias
+    const c = convShape(rng);
+    return { what: `conv2d layer (bias, relu) gradients ${JSON.stringify(c)}`, rtol: GEMM_RTOL, op: () => convLayerInTraining(c, seed).slice(1) };
+  },
   Sum: (rng, seed) => {
     const shape = [randInt(rng, 1, 5), randInt(rng, 1, 7), randInt(rng, 1, 9), randInt(rng, 1, 33)];
     const axis = pick(rng, [[0], [0, 1, 2], [0, 1], [3], [1, 2], undefined]);
@@ -262,6 +272,25 @@ const makers: Record<string, CaseMaker> = {
     };
   },
 };
+
+/**
+ * A seeded Conv2D layer with bias and relu applied in training to a random input: [its output, the gradients of
+ * sum(output * dy) to the input, the kernel and the bias].
+ */
+function convLayerInTraining(c: ReturnType<typeof convShape>, seed: number): tf.Tensor[] {
+  const layer = tf.layers.conv2d({
+    filters: c.f[3], kernelSize: [c.f[0], c.f[1]], strides: c.stride, padding: c.pad, activation: 'relu',
+    kernelInitializer: tf.initializers.heUniform({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1, stddev: 0.5 }),
+  });
+  const x = randn(c.x, seed + 2), dy = randn(convOutShape(c), seed + 3);
+  const y = (layer.apply(x, { training: true }) as tf.Tensor).clone();
+  const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { grads } = tf.variableGrads(() => (layer.apply(x, { training: true }) as tf.Tensor).mul(dy).sum() as tf.Scalar, [kernel, bias]);
+  const [dx] = tf.grads((input: tf.Tensor) => (layer.apply(input, { training: true }) as tf.Tensor).mul(dy).sum())([x]);
+  const out = [y, dx, grads[kernel.name].clone(), grads[bias.name].clone()];
+  layer.dispose();
+  return out;
+}
 
 function binaryCase(name: string, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, rng: () => number, seed: number): KernelCase {
   const [aShape, bShape] = binaryShapes(rng);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useEngine } from '../../src/engine/index.ts';
 import { buildModel } from '../../src/model/index.ts';
-import { compareWithCpu } from './helpers.ts';
+import { CONV2D_BIAS_RELU } from '../../src/engine/kernels/Conv2DBiasRelu.ts';
+import { compareWithCpu, countKernelCalls } from './helpers.ts';
 
 const BATCH = 3;
 
@@ -38,9 +39,10 @@ test('a Keras MNIST CNN training step gives the same loss and gradients on the e
   for (const [i, g] of grads.entries()) assert.ok(g.values.some((v) => v !== 0), `gradient ${i} is not all zero`);
 });
 
-test('a default-model training step gives the loss and gradients of tfjs cpu (BatchNorm as one operation, small-batch conv paths)', async () => {
+test('a default-model training step gives the loss and gradients of tfjs cpu (conv and BatchNorm layers as one operation each, small-batch conv paths)', async () => {
   // batch 3: the forward 3x3 convolutions take F(4x4,3x3) and the strided 5x5 ones space to depth (batches up
-  // to 16), the input gradients F(2x2,3x3), and the BatchNorm layers batchNormInTraining. 2e-3 of each tensor's
+  // to 16), the input gradients F(2x2,3x3), the conv layers conv2dBiasRelu and the BatchNorm layers
+  // batchNormInTraining. 2e-3 of each tensor's
   // largest value: this step is sensitive (scaling the batch's pixels by 1 +- 1e-6 moves its gradients by up to
   // 6e-3 at batch 8, a unit crossing zero), and F(4x4,3x3)'s rounding, ~10x F(2x2,3x3)'s, moves them by 6e-4 here;
   // a wrong gradient term moves them by over 5e-2.
@@ -48,6 +50,10 @@ test('a default-model training step gives the loss and gradients of tfjs cpu (Ba
   const before = tf.memory().numTensors;
   const { engine, calls } = await compareWithCpu('default loss and gradients', () => lossAndGradients('default'), 2e-3, 'EngineBatchNormGradInput');
   assert.equal(calls, 7, 'each of the seven BatchNorm layers through the one operation');
+  const { calls: convCalls } = countKernelCalls(CONV2D_BIAS_RELU, () => tf.tidy(() => {
+    lossAndGradients('default');
+  }));
+  assert.equal(convCalls, 7, 'each of the seven conv layers (bias, relu) through the one operation');
   assert.equal(tf.memory().numTensors, before, 'the step leaves no tensors behind');
   const [loss, ...grads] = engine;
   assert.ok(Number.isFinite(loss.values[0]) && loss.values[0] > 0, `loss ${loss.values[0]}`);

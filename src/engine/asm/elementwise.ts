@@ -1,5 +1,5 @@
 // Element-wise kernels on f32 arrays, four lanes at a time: binary ops with the broadcasts a training step
-// uses (same shape, a scalar, a bias repeating over leading axes), relu and its gradient, step, sqrt, and sums
+// uses (same shape, a scalar, a bias repeating over leading axes), relu and its gradient (alone, or with a bias's), step, sqrt, and sums
 // over leading axes (bias gradients), floor (dropout masks). Memory-bound: one pass over the inputs, one over the output.
 
 export const OP_ADD: i32 = 0;
@@ -151,6 +151,39 @@ export function reluGradRange(dy: usize, x: usize, dx: usize, i0: i32, n: i32): 
     const o = <usize>i << 2;
     const xs = load<f32>(x + o);
     store<f32>(dx + o, xs != xs ? xs : xs > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+/**
+ * Share `share` of `shares` of a conv layer's relu and bias gradients in one pass: out rows = y > 0 ? dy : 0
+ * (NaN where y is NaN), as reluGradRange, from the relu's output y (> 0 exactly where its input is), and
+ * acc (C) f64 = the sum of those over the share's rows of (rows,C): the bias's gradient, a pass saved.
+ */
+export function reluGradBiasShare(dy: usize, y: usize, out: usize, rows: i32, C: i32, acc: usize, share: i32, shares: i32): void {
+  const r0 = <i32>((<i64>rows * share) / shares), r1 = <i32>((<i64>rows * (share + 1)) / shares);
+  memory.fill(acc, 0, <usize>C << 3);
+  const zero = f32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    const o = (<usize>r * <usize>C) << 2;
+    let j = 0;
+    for (; j + 4 <= C; j += 4) {
+      const c = o + (<usize>j << 2);
+      const yv = v128.load(y + c);
+      const kept = v128.and(v128.load(dy + c), f32x4.gt(yv, zero));
+      const g = v128.bitselect(yv, kept, f32x4.ne(yv, yv));
+      v128.store(out + c, g);
+      const p = acc + (<usize>j << 3);
+      v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(g)));
+      v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1))), 16);
+    }
+    for (; j < C; j++) {
+      const c = o + (<usize>j << 2);
+      const ys = load<f32>(y + c);
+      const g: f32 = ys != ys ? ys : ys > 0 ? load<f32>(dy + c) : 0;
+      store<f32>(out + c, g);
+      const p = acc + (<usize>j << 3);
+      store<f64>(p, load<f64>(p) + <f64>g);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // same Float32Arrays.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { TASK_BINARY, TASK_RELU_GRAD, TASK_UNARY, allocOutput, engineRuntime, inputOffset, runEngineTask } from '../runtime.ts';
+import { TASK_BINARY, TASK_RELU_GRAD, TASK_RELU_GRAD_BIAS, TASK_UNARY, allocOutput, engineRuntime, inputOffset, runEngineTask } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
 import { Layout } from './broadcast_impl.ts';
 import type { BinaryPlan } from './broadcast_impl.ts';
@@ -65,6 +65,28 @@ export function engineReluGrad(backend: MathBackendCPU, dy: Float32Array, x: Flo
   const out = result.values();
   rt.arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);
+}
+
+// Shares of rows the bias gradient is summed in, each in f64, added in share order: the same bits on any thread count.
+const SHARES = 8;
+
+/**
+ * A conv layer's relu and bias gradients in one pass over dy and y (rows,C), the relu's output: dz = y > 0 ? dy : 0
+ * and db (C) = the sum of dz over the rows.
+ */
+export function engineReluGradBias(dy: Float32Array, y: Float32Array, C: number): { dz: Float32Array; db: Float32Array } {
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const dyPtr = inputOffset(rt, dy);
+  const yPtr = inputOffset(rt, y);
+  const dz = allocOutput(rt, y.length);
+  const acc = rt.arena.alloc(SHARES * C * 8);
+  const db = allocOutput(rt, C);
+  runEngineTask(rt, TASK_RELU_GRAD_BIAS, [dyPtr, yPtr, dz.ptr, y.length / C, C, acc, SHARES], threadsFor(rt, y.length));
+  rt.exports.reduceShares(acc, SHARES, C, db.ptr);
+  const out = { dz: dz.values(), db: db.values() };
+  rt.arena.reset();
+  return out;
 }
 
 /** out (inner) = sum over the rows of x (outer,inner), in f64 like tfjs cpu. */

@@ -4,6 +4,7 @@ import { batchMatMulConfig } from './BatchMatMul.ts';
 import { fusedMatMulConfig } from './_FusedMatMul.ts';
 import { conv2DConfig } from './Conv2D.ts';
 import { fusedConv2DConfig } from './FusedConv2D.ts';
+import { conv2DBiasReluConfig, reluGradBiasConfig } from './Conv2DBiasRelu.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { addConfig } from './Add.ts';
@@ -30,6 +31,8 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   fusedMatMulConfig,
   conv2DConfig,
   fusedConv2DConfig,
+  conv2DBiasReluConfig,
+  reluGradBiasConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   addConfig,
