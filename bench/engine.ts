@@ -207,7 +207,7 @@ export async function main(args: string[]): Promise<void> {
   // its conv layers' bias and relu in the convolution (layers_conv2d.ts) against tfjs's conv, Add and Relu ops
   const convBiasRelu = trainingComparison(setFusedConv2DTraining, quick ? 2 : 8);
   figures.push({
-    name: 'default CNN training, conv + bias + relu as one op', value: convBiasRelu.onRate, unit: 'img/s',
+    name: 'default CNN training, conv layers as one op', value: convBiasRelu.onRate, unit: 'img/s',
     reference: { backend: "tfjs's conv, Add and Relu ops", value: convBiasRelu.offRate },
     note: `${(convBiasRelu.onRate / convBiasRelu.offRate).toFixed(2)}x tfjs's ops' rate`,
   });
