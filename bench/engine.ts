@@ -15,6 +15,7 @@ import { setSpaceToDepth } from '../src/engine/kernels/conv2d_space_to_depth_imp
 import { setWinograd4 } from '../src/engine/kernels/conv2d_winograd_impl.ts';
 import { setFusedBatchNorm } from '../src/engine/layers_batch_norm.ts';
 import { setFusedConv2DTraining } from '../src/engine/layers_conv2d.ts';
+import { setFusedDropout } from '../src/engine/layers_dropout.ts';
 import { buildModel } from '../src/model/index.ts';
 import { makeTrainStep } from './models.ts';
 import { recordKernels } from './profile.ts';
@@ -210,6 +211,13 @@ export async function main(args: string[]): Promise<void> {
     name: 'default CNN training, conv layers as one op', value: convBiasRelu.onRate, unit: 'img/s',
     reference: { backend: "tfjs's conv, Add and Relu ops", value: convBiasRelu.offRate },
     note: `${(convBiasRelu.onRate / convBiasRelu.offRate).toFixed(2)}x tfjs's ops' rate`,
+  });
+  // its dropout layers' masks drawn in wasm (layers_dropout.ts) against tfjs's mask in JavaScript and four ops
+  const dropout = trainingComparison(setFusedDropout, quick ? 2 : 8);
+  figures.push({
+    name: 'default CNN training, dropout as one op', value: dropout.onRate, unit: 'img/s',
+    reference: { backend: "tfjs's dropout ops", value: dropout.offRate },
+    note: `${(dropout.onRate / dropout.offRate).toFixed(2)}x tfjs's ops' rate`,
   });
 
   // inference: engine, then tfjs wasm on the same model (weights move across)

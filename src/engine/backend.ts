@@ -10,6 +10,8 @@ import { registerSquareGradient } from './kernels/SquareGrad.ts';
 import { replaceBatchNormTrainingCall } from './layers_batch_norm.ts';
 import { replaceConv2DTrainingCall } from './layers_conv2d.ts';
 import { registerConv2DBiasReluGradient } from './kernels/Conv2DBiasRelu.ts';
+import { registerDropoutGradient } from './kernels/Dropout.ts';
+import { replaceDropoutTrainingCall } from './layers_dropout.ts';
 import { engineRuntime, hasEngineRuntime } from './runtime.ts';
 import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
 import { recycler } from './recycler.ts';
@@ -79,6 +81,8 @@ export function registerEngineBackend(): void {
   registerBatchNormGradients();
   registerSquareGradient();
   registerConv2DBiasReluGradient();
+  registerDropoutGradient();
   replaceBatchNormTrainingCall();
   replaceConv2DTrainingCall();
+  replaceDropoutTrainingCall();
 }

@@ -4,10 +4,11 @@
 // on the engine, in training, for the default layout (channels last, scaled and centred); every other case
 // (inference, other backends, other axes) runs tfjs's own call unchanged. The moving averages are updated as
 // tfjs does.
-import { getBackend, mul, serialization, sub, tidy } from '@tensorflow/tfjs-core';
+import { getBackend, mul, sub, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-layers'; // registers BatchNormalization's class
 import { ENGINE_BACKEND } from './backend_name.ts';
+import { onlyInput, replaceLayerCall } from './layer_calls.ts';
+import type { LayerCall } from './layer_calls.ts';
 import { batchNormInTraining } from './kernels/BatchNormTraining.ts';
 
 interface LayerVariableLike {
@@ -28,9 +29,6 @@ interface BatchNormLayer {
   movingVariance: LayerVariableLike;
 }
 
-type Call = (this: BatchNormLayer, inputs: Tensor | Tensor[], kwargs: { training?: boolean }) => Tensor | Tensor[];
-
-let tfjsCall: Call | null = null;
 let fused = true;
 
 /** Turns the replacement off and on, so that `npm run bench -- engine` can time training both ways in one run. */
@@ -38,17 +36,12 @@ export function setFusedBatchNorm(on: boolean): void {
   fused = on;
 }
 
-function onlyInput(inputs: Tensor | Tensor[]): Tensor | null {
-  if (!Array.isArray(inputs)) return inputs;
-  return inputs.length === 1 ? inputs[0] : null;
-}
-
-function fusedCall(this: BatchNormLayer, inputs: Tensor | Tensor[], kwargs: { training?: boolean }): Tensor | Tensor[] {
+const fusedCall = (tfjsCall: LayerCall<BatchNormLayer>): LayerCall<BatchNormLayer> => function (inputs, kwargs) {
   const x = onlyInput(inputs);
   const lastAxis = x !== null && (this.axis === -1 || this.axis === x.rank - 1);
   if (!fused || !kwargs?.training || getBackend() !== ENGINE_BACKEND || !x || x.rank < 2 || !lastAxis || x.dtype !== 'float32' ||
     !this.center || !this.scale || !this.gamma || !this.beta) {
-    return tfjsCall!.call(this, inputs, kwargs);
+    return tfjsCall.call(this, inputs, kwargs);
   }
   const { gamma, beta, movingMean, movingVariance, momentum, epsilon } = this;
   return tidy(() => {
@@ -61,15 +54,9 @@ function fusedCall(this: BatchNormLayer, inputs: Tensor | Tensor[], kwargs: { tr
     follow(movingVariance, variance);
     return y;
   });
-}
+};
 
 /** Sends BatchNormalization layers in training on the engine through batchNormInTraining (once). */
 export function replaceBatchNormTrainingCall(): void {
-  if (tfjsCall) return;
-  // the registered class, not a layer made to find it: making one would use up a layer name
-  const registered = serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
-  if (!registered) return; // tfjs-layers without it: nothing to replace
-  const proto = registered[0].prototype as unknown as { call: Call };
-  tfjsCall = proto.call;
-  proto.call = fusedCall;
+  replaceLayerCall('BatchNormalization', fusedCall);
 }

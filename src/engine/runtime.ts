@@ -59,6 +59,7 @@ export const TASK_WINOGRAD4_FORWARD = 20;
 export const TASK_BATCH_NORM_GRAD_INPUT = 21;
 export const TASK_MOMENTS = 22;
 export const TASK_RELU_GRAD_BIAS = 23;
+export const TASK_DROPOUT = 24;
 
 const floatBits = new Int32Array(1);
 const floatView = new Float32Array(floatBits.buffer);

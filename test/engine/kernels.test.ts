@@ -187,6 +187,24 @@ const makers: Record<string, CaseMaker> = {
     const c = convShape(rng);
     return { what: `conv2d layer (bias, relu) gradients ${JSON.stringify(c)}`, rtol: GEMM_RTOL, op: () => convLayerInTraining(c, seed).slice(1) };
   },
+  EngineDropout: (rng, seed) => {
+    // reached as training reaches it: a seeded Dropout layer in training. The engine draws other masks than tfjs,
+    // so the outputs compared are the mask's invariants: y / x is 1 / keep wherever kept, and the gradient keeps
+    // the same elements with the same scale (dx x - y dy = 0)
+    const shape = [randInt(rng, 1, 4), randInt(rng, 1, 9), randInt(rng, 1, 9), pick(rng, [1, randInt(rng, 2, 40)])];
+    const rate = pick(rng, [0.25, 0.4, 0.5]);
+    return {
+      what: `dropout ${rate} in training ${shape}`, rtol: EXACT_RTOL,
+      op: () => {
+        const layer = tf.layers.dropout({ rate, seed: seed * 7919 });
+        const x = randn(shape, seed), dy = randn(shape, seed + 1);
+        const y = layer.apply(x, { training: true }) as tf.Tensor;
+        const [dx] = tf.grads((input: tf.Tensor) => (layer.apply(input, { training: true }) as tf.Tensor).mul(dy).sum())([x]);
+        const scale = tf.where(y.notEqual(0), y.div(x), tf.fill(shape, 1 / (1 - rate)));
+        return [scale, dx.mul(x).sub(y.mul(dy))];
+      },
+    };
+  },
   Sum: (rng, seed) => {
     const shape = [randInt(rng, 1, 5), randInt(rng, 1, 7), randInt(rng, 1, 9), randInt(rng, 1, 33)];
     const axis = pick(rng, [[0], [0, 1, 2], [0, 1], [3], [1, 2], undefined]);

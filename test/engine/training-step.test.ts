@@ -8,9 +8,15 @@ import * as tf from '@tensorflow/tfjs';
 import { useEngine } from '../../src/engine/index.ts';
 import { buildModel } from '../../src/model/index.ts';
 import { CONV2D_BIAS_RELU } from '../../src/engine/kernels/Conv2DBiasRelu.ts';
+import { setFusedDropout } from '../../src/engine/layers_dropout.ts';
 import { compareWithCpu, countKernelCalls } from './helpers.ts';
 
 const BATCH = 3;
+
+// The engine's dropout draws other masks than tfjs's for the same seed (test/engine/dropout.test.ts checks it):
+// these steps use tfjs's dropout on both backends, so that both drop the same units.
+test.before(() => setFusedDropout(false));
+test.after(() => setFusedDropout(true));
 
 /** [loss, ...one gradient per trainable weight], on the current backend. */
 function lossAndGradients(arch: string): tf.Tensor[] {

@@ -1,5 +1,5 @@
 // Element-wise kernels on f32 arrays, four lanes at a time: binary ops with the broadcasts a training step
-// uses (same shape, a scalar, a bias repeating over leading axes), relu and its gradient (alone, or with a bias's), step, sqrt, and sums
+// uses (same shape, a scalar, a bias repeating over leading axes), relu and its gradient (alone, or with a bias's), dropout, step, sqrt, and sums
 // over leading axes (bias gradients), floor (dropout masks). Memory-bound: one pass over the inputs, one over the output.
 
 export const OP_ADD: i32 = 0;
@@ -184,6 +184,37 @@ export function reluGradBiasShare(dy: usize, y: usize, out: usize, rows: i32, C:
       const p = acc + (<usize>j << 3);
       store<f64>(p, load<f64>(p) + <f64>g);
     }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lowbias32(v: v128): v128 {
+  // Chris Wellons's lowbias32 integer hash, four lanes at a time
+  v = v128.xor(v, i32x4.shr_u(v, 16));
+  v = i32x4.mul(v, i32x4.splat(0x7feb352d));
+  v = v128.xor(v, i32x4.shr_u(v, 15));
+  v = i32x4.mul(v, i32x4.splat(0x846ca68b));
+  return v128.xor(v, i32x4.shr_u(v, 16));
+}
+
+/**
+ * out[i0, n) = x * (scale where hash(key, i) < keep as an unsigned threshold, else 0): dropout whose mask is drawn
+ * from each element's index, so threads draw their own ranges and the gradient (the same pass over dy, same key)
+ * draws the same mask again. A NaN x stays NaN, as in tfjs's x * multiplier.
+ */
+export function dropoutRange(x: usize, out: usize, i0: i32, n: i32, key: i32, keep: i32, scale: f32): void {
+  const golden = i32x4.splat(<i32>0x9e3779b9), k = i32x4.splat(key), threshold = i32x4.splat(keep), s = f32x4.splat(scale);
+  let i = i0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const index = i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3));
+    const kept = i32x4.lt_u(lowbias32(v128.xor(i32x4.mul(index, golden), k)), threshold);
+    v128.store(out + o, f32x4.mul(v128.load(x + o), v128.and(s, kept)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const kept = i32x4.extract_lane(i32x4.lt_u(lowbias32(v128.xor(i32x4.mul(i32x4.splat(i), golden), k)), threshold), 0);
+    store<f32>(out + o, load<f32>(x + o) * (kept != 0 ? scale : 0));
   }
 }
 

@@ -5,7 +5,7 @@ import { MC, MR, NC, NR, gemmPacked, gemvPacked, packB } from './gemm';
 import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, conv2dForwardOneChannel } from './conv';
 import { maxPoolBackward, maxPoolForward } from './pool';
 import { adadeltaRange, adamRange } from './optimizers';
-import { binaryRange, reluGradBiasShare, reluGradRange, unaryRange } from './elementwise';
+import { binaryRange, dropoutRange, reluGradBiasShare, reluGradRange, unaryRange } from './elementwise';
 import { winogradBackpropFilter, winogradConvForward } from './winograd';
 import { winograd4ConvForward } from './winograd4';
 import { batchNormGradInputRows, batchNormGradShare, batchNormRows, meanLeadingShare, momentsShare, repeatRows } from './normalization';
@@ -33,6 +33,7 @@ export const TASK_WINOGRAD4_FORWARD = 20; // geom x Up bias activation y T scrat
 export const TASK_BATCH_NORM_GRAD_INPUT = 21; // x dy mean a b d out C rows chunkRows
 export const TASK_MOMENTS = 22; // x rows C accBase shares: a unit is a share, acc (shares,2,C) f64
 export const TASK_RELU_GRAD_BIAS = 23; // dy y out rows C accBase shares: a unit is a share, acc (shares,C) f64
+export const TASK_DROPOUT = 24; // x out n chunk key keep(u32 bits) scale(f32 bits)
 // kinds 100+ are free for other kernels (add a case below)
 
 const COUNTER: usize = 4; // byte offset of the unit counter in a task record
@@ -170,6 +171,11 @@ export function runTask(task: usize, thread: i32, threads: i32): void {
     const C = arg(task, 4), shares = arg(task, 6);
     for (let s = nextUnit(task); s < shares; s = nextUnit(task)) {
       reluGradBiasShare(<usize>arg(task, 0), <usize>arg(task, 1), <usize>arg(task, 2), arg(task, 3), C, <usize>arg(task, 5) + ((<usize>s * <usize>C) << 3), s, shares);
+    }
+  } else if (kind == TASK_DROPOUT) {
+    const n = arg(task, 2), chunk = arg(task, 3);
+    for (let i = nextUnit(task) * chunk; i < n; i = nextUnit(task) * chunk) {
+      dropoutRange(<usize>arg(task, 0), <usize>arg(task, 1), i, min(n, i + chunk), arg(task, 4), arg(task, 5), argF32(task, 6));
     }
   } else if (kind == TASK_ADAM) {
     const n = arg(task, 7), chunk = arg(task, 8);

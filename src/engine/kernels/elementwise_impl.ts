@@ -3,7 +3,7 @@
 // same Float32Arrays.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { TASK_BINARY, TASK_RELU_GRAD, TASK_RELU_GRAD_BIAS, TASK_UNARY, allocOutput, engineRuntime, inputOffset, runEngineTask } from '../runtime.ts';
+import { TASK_BINARY, TASK_DROPOUT, TASK_RELU_GRAD, TASK_RELU_GRAD_BIAS, TASK_UNARY, allocOutput, engineRuntime, f32Bits, inputOffset, runEngineTask } from '../runtime.ts';
 import type { EngineRuntime } from '../runtime.ts';
 import { Layout } from './broadcast_impl.ts';
 import type { BinaryPlan } from './broadcast_impl.ts';
@@ -62,6 +62,18 @@ export function engineReluGrad(backend: MathBackendCPU, dy: Float32Array, x: Flo
   const xPtr = inputOffset(rt, x);
   const result = allocOutput(rt, x.length);
   runEngineTask(rt, TASK_RELU_GRAD, [dyPtr, xPtr, result.ptr, x.length, CHUNK], threadsFor(rt, x.length));
+  const out = result.values();
+  rt.arena.reset();
+  return backend.makeTensorInfo(shape, 'float32', out);
+}
+
+/** out (shape) = x * (scale where hash(key, index) < keep, a u32 threshold, else 0): dropout in one pass (asm dropoutRange). */
+export function engineDropout(backend: MathBackendCPU, x: Float32Array, shape: number[], key: number, keep: number, scale: number): TensorInfo {
+  const rt = engineRuntime();
+  rt.arena.reset();
+  const xPtr = inputOffset(rt, x);
+  const result = allocOutput(rt, x.length);
+  runEngineTask(rt, TASK_DROPOUT, [xPtr, result.ptr, x.length, CHUNK, key | 0, keep | 0, f32Bits(scale)], threadsFor(rt, x.length));
   const out = result.values();
   rt.arena.reset();
   return backend.makeTensorInfo(shape, 'float32', out);

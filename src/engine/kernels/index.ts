@@ -5,6 +5,7 @@ import { fusedMatMulConfig } from './_FusedMatMul.ts';
 import { conv2DConfig } from './Conv2D.ts';
 import { fusedConv2DConfig } from './FusedConv2D.ts';
 import { conv2DBiasReluConfig, reluGradBiasConfig } from './Conv2DBiasRelu.ts';
+import { dropoutConfig } from './Dropout.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { addConfig } from './Add.ts';
@@ -33,6 +34,7 @@ export const ENGINE_KERNELS: KernelConfig[] = [
   fusedConv2DConfig,
   conv2DBiasReluConfig,
   reluGradBiasConfig,
+  dropoutConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   addConfig,
